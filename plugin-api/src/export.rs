@@ -1,0 +1,286 @@
+//! The plugin side of the ABI: the `extern "C"` shims behind
+//! [`crate::export_scorer!`].
+//!
+//! Every hook is a generic function instantiated for the author's scorer, so
+//! the macro only has to emit the entry symbol. Each shim null-checks its
+//! pointers, wraps the safe call in `catch_unwind` (a panic crossing
+//! `extern "C"` aborts the whole server since Rust 1.81) and turns a panic into
+//! an ordinary failure the host records as a FAILED scorer.
+
+use std::any::Any;
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
+
+use crate::abi::{
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ERROR, HQL_OK, HQL_SCORER_MAGIC, hql_code_spec_t,
+    hql_error_t, hql_fact_spec_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_lead_t,
+    hql_reason_t, hql_result_t, hql_score_context_t, hql_scorer_descriptor_t, hql_status_t,
+    hql_str_t,
+};
+use crate::config::Config;
+use crate::lead::Lead;
+use crate::log::Logger;
+use crate::score::{FactValue, Score};
+use crate::scorer::{Context, Scorer};
+
+/// A descriptor and the tables it points to, built once per library.
+pub struct Exported {
+    descriptor: hql_scorer_descriptor_t,
+    _facts: Vec<hql_fact_spec_t>,
+    _codes: Vec<hql_code_spec_t>,
+}
+
+// SAFETY: immutable after construction; points only to 'static data and to
+// its own vectors, which never change.
+unsafe impl Sync for Exported {}
+// SAFETY: as above.
+unsafe impl Send for Exported {}
+
+/// The descriptor of `S`, built on first use and kept in `cell`.
+pub fn descriptor<S: Scorer>(cell: &'static OnceLock<Exported>) -> *const hql_scorer_descriptor_t {
+    let exported = cell.get_or_init(|| {
+        let facts: Vec<hql_fact_spec_t> = S::FACTS
+            .iter()
+            .map(|f| hql_fact_spec_t {
+                name: hql_str_t::from_str(f.name),
+                kind: f.kind.to_raw(),
+                description: hql_str_t::from_str(f.description),
+            })
+            .collect();
+        let codes: Vec<hql_code_spec_t> = S::DISQUALIFIERS
+            .iter()
+            .map(|c| hql_code_spec_t {
+                code: hql_str_t::from_str(c.code),
+                description: hql_str_t::from_str(c.description),
+            })
+            .collect();
+        let descriptor = hql_scorer_descriptor_t {
+            magic: HQL_SCORER_MAGIC,
+            abi_major: HQL_ABI_MAJOR,
+            abi_minor: HQL_ABI_MINOR,
+            struct_size: std::mem::size_of::<hql_scorer_descriptor_t>() as u32,
+            name: hql_str_t::from_str(S::NAME),
+            version: hql_str_t::from_str(S::VERSION),
+            dimension: hql_str_t::from_str(S::DIMENSION),
+            description: hql_str_t::from_str(S::DESCRIPTION),
+            facts: facts.as_ptr(),
+            facts_len: facts.len(),
+            disqualifiers: codes.as_ptr(),
+            disqualifiers_len: codes.len(),
+            create: Some(create::<S>),
+            score: Some(score::<S>),
+            destroy: Some(destroy::<S>),
+        };
+        Exported { descriptor, _facts: facts, _codes: codes }
+    });
+    &exported.descriptor
+}
+
+/// Wraps the descriptor lookup for the exported entry symbol: never unwinds.
+pub fn entry<S: Scorer>(cell: &'static OnceLock<Exported>) -> *const hql_scorer_descriptor_t {
+    catch_unwind(|| descriptor::<S>(cell)).unwrap_or(std::ptr::null())
+}
+
+struct Instance<S> {
+    scorer: S,
+    api: *const hql_host_api_t,
+    logger: Logger,
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+fn s(text: &str) -> hql_str_t {
+    hql_str_t::from_str(text)
+}
+
+unsafe extern "C" fn create<S: Scorer>(
+    api: *const hql_host_api_t,
+    host: *const hql_host_t,
+    config_json: hql_str_t,
+    instance_out: *mut *mut c_void,
+    error: *mut hql_error_t,
+) -> hql_status_t {
+    if api.is_null() || instance_out.is_null() {
+        return HQL_ERROR;
+    }
+    let report = |key: &str, message: &str| {
+        // SAFETY: `api` checked above; `error` is host-owned for this call.
+        unsafe { ((*api).config_error)(error, s(key), s(message)) }
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the host passes pointers valid as documented in the header.
+        let logger = unsafe { Logger::abi(api, host) };
+        // SAFETY: config_json is host-owned and valid during this call.
+        let json = match unsafe { config_json.as_str() } {
+            Some(j) => j,
+            None => return Err(("".to_string(), "config is not valid UTF-8".to_string())),
+        };
+        let config = Config::new(json, logger.clone());
+        S::configure(&config)
+            .map(|scorer| Instance { scorer, api, logger })
+            .map_err(|e| (e.key, e.message))
+    }));
+    match outcome {
+        Ok(Ok(instance)) => {
+            let boxed = Box::into_raw(Box::new(instance)) as *mut c_void;
+            // SAFETY: checked non-null above; host-owned slot for this call.
+            unsafe { *instance_out = boxed };
+            HQL_OK
+        }
+        Ok(Err((key, message))) => {
+            report(&key, &message);
+            HQL_ERROR
+        }
+        Err(panic) => {
+            report("", &format!("scorer panicked while configuring: {}", panic_message(&*panic)));
+            HQL_ERROR
+        }
+    }
+}
+
+unsafe extern "C" fn score<S: Scorer>(
+    instance: *mut c_void,
+    lead: *const hql_lead_t,
+    ctx: *const hql_score_context_t,
+    result: *mut hql_result_t,
+) -> hql_status_t {
+    if instance.is_null() || lead.is_null() || ctx.is_null() {
+        return HQL_ERROR;
+    }
+    // SAFETY: `instance` came from our `create` and lives until `destroy`;
+    // score only reads it (shared across threads, `S: Sync`).
+    let inst = unsafe { &*(instance as *const Instance<S>) };
+    let api = inst.api;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: host-owned views valid for this call.
+        let (lead, raw_ctx) = unsafe { (Lead::from_raw(&*lead), &*ctx) };
+        let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger);
+        inst.scorer.score(&lead, &ctx)
+    }));
+    match outcome {
+        Ok(Ok(score)) => {
+            // Emitting only copies plain data through host callbacks; keep it
+            // inside catch_unwind anyway so no unwind can ever escape.
+            let emitted = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: api is the host's static table; result is valid for this call.
+                unsafe { emit(&*api, result, &score) }
+            }));
+            match emitted {
+                Ok(()) => HQL_OK,
+                Err(panic) => {
+                    // SAFETY: as above.
+                    unsafe { ((*api).fail)(result, s(&panic_message(&*panic))) };
+                    HQL_ERROR
+                }
+            }
+        }
+        Ok(Err(e)) => {
+            // SAFETY: as above.
+            unsafe { ((*api).fail)(result, s(&e.message)) };
+            HQL_ERROR
+        }
+        Err(panic) => {
+            let message = format!("scorer panicked: {}", panic_message(&*panic));
+            // SAFETY: as above.
+            unsafe { ((*api).fail)(result, s(&message)) };
+            HQL_ERROR
+        }
+    }
+}
+
+/// Copies a [`Score`] into the host through its callbacks.
+///
+/// # Safety
+/// `result` must be the handle of the current score call.
+unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score) {
+    // SAFETY (all calls below): `result` is valid for this call and every
+    // pointer we pass lives until the callback returns; the host copies.
+    unsafe { (api.set_score)(result, score.value()) };
+    let mut fields: Vec<hql_str_t> = Vec::new();
+    for r in score.reasons() {
+        fields.clear();
+        fields.extend(r.fields.iter().map(|f| s(f)));
+        let raw = hql_reason_t {
+            code: s(&r.code),
+            message: s(&r.message),
+            points: r.points,
+            evidence_fields: fields.as_ptr(),
+            evidence_fields_len: fields.len(),
+            evidence_events: r.events.as_ptr(),
+            evidence_events_len: r.events.len(),
+        };
+        unsafe { (api.add_reason)(result, &raw) };
+    }
+    for f in score.facts() {
+        let mut raw = hql_fact_t {
+            name: s(&f.name),
+            kind: f.value.kind().to_raw(),
+            number: 0.0,
+            boolean: 0,
+            text: hql_str_t::EMPTY,
+        };
+        match &f.value {
+            FactValue::Number(n) => raw.number = *n,
+            FactValue::Bool(b) => raw.boolean = u8::from(*b),
+            FactValue::Text(t) => raw.text = s(t),
+        }
+        unsafe { (api.set_fact)(result, &raw) };
+    }
+    for d in score.disqualifiers() {
+        unsafe { (api.add_disqualifier)(result, s(&d.code), s(&d.message)) };
+    }
+}
+
+unsafe extern "C" fn destroy<S: Scorer>(instance: *mut c_void) {
+    if instance.is_null() {
+        return;
+    }
+    // SAFETY: created by `Box::into_raw` in `create`; the host calls destroy
+    // once, after every score call has returned.
+    let boxed = unsafe { Box::from_raw(instance as *mut Instance<S>) };
+    // A panicking Drop must not unwind into the host either.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(boxed)));
+}
+
+/// Generates the exported entry symbol for a [`Scorer`] type: the only
+/// `extern "C"` item a plugin crate needs. Also emits
+/// `pub fn hql_scorer_descriptor()` so a host can link the crate statically.
+///
+/// ```ignore
+/// hql_plugin_api::export_scorer!(MyScorer);
+/// ```
+#[macro_export]
+macro_rules! export_scorer {
+    ($scorer:ty) => {
+        /// The scorer's ABI descriptor (for hosts linking this crate statically).
+        #[doc(hidden)]
+        pub fn hql_scorer_descriptor() -> *const $crate::abi::hql_scorer_descriptor_t {
+            static EXPORTED: ::std::sync::OnceLock<$crate::__private::Exported> =
+                ::std::sync::OnceLock::new();
+            $crate::__private::entry::<$scorer>(&EXPORTED)
+        }
+
+        /// The plugin's entry symbol (see `hql_scorer.h`).
+        #[doc(hidden)]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn hql_scorer_entry() -> *const $crate::abi::hql_scorer_descriptor_t {
+            hql_scorer_descriptor()
+        }
+
+        /// The scorer type, for static hosts and tests.
+        #[doc(hidden)]
+        pub fn hql_native_scorer() -> $crate::NativeScorer {
+            $crate::NativeScorer::of::<$scorer>()
+        }
+    };
+}

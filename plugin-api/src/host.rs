@@ -1,0 +1,285 @@
+//! The host side of the ABI: the callback table and safe wrappers around a
+//! descriptor's hooks.
+//!
+//! The server (`hql-qualifier`) and the test harness both drive plugins
+//! through this module, so there is exactly one implementation of "call a
+//! plugin and collect what it says". Results are collected into the same
+//! [`Score`] type the SDK returns, which is what makes statically linked and
+//! dynamically loaded scorers interchangeable.
+//!
+//! Callbacks never unwind: each body runs under `catch_unwind`, because a
+//! panic here would cross back into plugin code compiled with who knows what.
+
+use std::borrow::Cow;
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::abi::{
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_OK, hql_error_t, hql_fact_t, hql_host_api_t, hql_host_t,
+    hql_reason_t, hql_result_t, hql_scorer_descriptor_t, hql_str_t,
+};
+use crate::config::ConfigError;
+use crate::log::{Level, LogSink};
+use crate::score::{FactKind, FactValue, Reason, Score};
+use crate::view::LeadView;
+
+fn owned(s: hql_str_t) -> String {
+    // SAFETY: the ABI requires plugin strings to be valid during the callback.
+    String::from_utf8_lossy(unsafe { s.as_bytes() }).into_owned()
+}
+
+fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
+    if ptr.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: the ABI requires `len` readable elements during the callback.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+/// What one `score` call produced, as collected by the host.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The score with reasons, facts and disqualifiers.
+    pub score: Score,
+    /// Whether `set_score` was called at all.
+    pub score_set: bool,
+    /// The message passed to `fail`, if any.
+    pub failure: Option<String>,
+}
+
+struct CreateErrors {
+    errors: Vec<ConfigError>,
+}
+
+/// The per-instance host state a plugin keeps (`hql_host_t`): where its logs go.
+pub struct HostHandle {
+    sink: Arc<dyn LogSink>,
+}
+
+impl HostHandle {
+    /// A handle that routes logs to `sink`. Box it: its address is handed to
+    /// the plugin and must stay put until `destroy`.
+    pub fn new(sink: Arc<dyn LogSink>) -> HostHandle {
+        HostHandle { sink }
+    }
+
+    fn as_raw(&self) -> *const hql_host_t {
+        self as *const HostHandle as *const hql_host_t
+    }
+}
+
+unsafe extern "C" fn set_score(result: *mut hql_result_t, score: f64) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `result` is the &mut Collected we passed into this score call.
+        if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
+            c.score.set_value(score);
+            c.score_set = true;
+        }
+    }));
+}
+
+unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_reason_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `set_score`; `reason` is plugin-owned for this call.
+        let (Some(c), Some(r)) = (unsafe { (result as *mut Collected).as_mut() }, unsafe { reason.as_ref() })
+        else {
+            return;
+        };
+        c.score.push_reason(Reason {
+            code: Cow::Owned(owned(r.code)),
+            message: Cow::Owned(owned(r.message)),
+            points: r.points,
+            fields: slice(r.evidence_fields, r.evidence_fields_len)
+                .iter()
+                .map(|f| Cow::Owned(owned(*f)))
+                .collect(),
+            events: slice(r.evidence_events, r.evidence_events_len).to_vec(),
+        });
+    }));
+}
+
+unsafe extern "C" fn add_disqualifier(result: *mut hql_result_t, code: hql_str_t, message: hql_str_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `set_score`.
+        if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
+            c.score.disqualify(owned(code), owned(message));
+        }
+    }));
+}
+
+unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `add_reason`.
+        let (Some(c), Some(f)) = (unsafe { (result as *mut Collected).as_mut() }, unsafe { fact.as_ref() })
+        else {
+            return;
+        };
+        let value = match FactKind::from_raw(f.kind) {
+            Some(FactKind::Number) => FactValue::Number(f.number),
+            Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
+            Some(FactKind::Text) => FactValue::Text(Cow::Owned(owned(f.text))),
+            None => return,
+        };
+        c.score.fact(owned(f.name), value);
+    }));
+}
+
+unsafe extern "C" fn fail(result: *mut hql_result_t, message: hql_str_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `set_score`.
+        if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
+            c.failure = Some(owned(message));
+        }
+    }));
+}
+
+unsafe extern "C" fn config_error(error: *mut hql_error_t, key: hql_str_t, message: hql_str_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `error` is the &mut CreateErrors we passed into this create call.
+        if let Some(e) = unsafe { (error as *mut CreateErrors).as_mut() } {
+            e.errors.push(ConfigError { key: owned(key), message: owned(message) });
+        }
+    }));
+}
+
+unsafe extern "C" fn log_enabled(host: *const hql_host_t, level: u32) -> u8 {
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `host` is the HostHandle we passed to create; it outlives the instance.
+        match unsafe { (host as *const HostHandle).as_ref() } {
+            Some(h) => u8::from(h.sink.enabled(Level::from_raw(level))),
+            None => 0,
+        }
+    }))
+    .unwrap_or(0)
+}
+
+unsafe extern "C" fn log(host: *const hql_host_t, level: u32, message: hql_str_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `log_enabled`.
+        if let Some(h) = unsafe { (host as *const HostHandle).as_ref() } {
+            h.sink.log(Level::from_raw(level), &owned(message));
+        }
+    }));
+}
+
+/// The callback table handed to every plugin. Static: valid for ever.
+pub static HOST_API: hql_host_api_t = hql_host_api_t {
+    struct_size: std::mem::size_of::<hql_host_api_t>() as u32,
+    abi_major: HQL_ABI_MAJOR,
+    abi_minor: HQL_ABI_MINOR,
+    set_score,
+    add_reason,
+    add_disqualifier,
+    set_fact,
+    fail,
+    config_error,
+    log_enabled,
+    log,
+};
+
+/// A scorer instance created through a descriptor's hooks. Dropping it calls
+/// `destroy`; the owner must make sure no `score` call is running by then
+/// (owning it in an `Arc` shared with requests does exactly that).
+pub struct AbiInstance {
+    descriptor: &'static hql_scorer_descriptor_t,
+    instance: *mut c_void,
+    // Boxed: its address was given to the plugin and must not move.
+    _host: Box<HostHandle>,
+}
+
+// SAFETY: the ABI requires `score` to be callable concurrently on one instance
+// from any thread, and `destroy` to be callable from any (single) thread.
+unsafe impl Send for AbiInstance {}
+// SAFETY: as above.
+unsafe impl Sync for AbiInstance {}
+
+/// Why a plugin call failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// The descriptor has no such hook.
+    #[error("the descriptor has no `{0}` hook")]
+    MissingHook(&'static str),
+    /// The plugin returned an error status.
+    #[error("{0}")]
+    Failed(String),
+    /// The plugin reported success without setting a score.
+    #[error("the scorer returned without setting a score")]
+    NoScore,
+}
+
+impl AbiInstance {
+    /// Calls `create` with `config_json`. On refusal, returns every error the
+    /// plugin reported (at least one).
+    ///
+    /// # Safety
+    /// `descriptor` must come from a loaded plugin that honours the ABI.
+    pub unsafe fn create(
+        descriptor: &'static hql_scorer_descriptor_t,
+        config_json: &str,
+        sink: Arc<dyn LogSink>,
+    ) -> Result<AbiInstance, Vec<ConfigError>> {
+        let Some(create) = descriptor.create else {
+            return Err(vec![ConfigError::new("", "the descriptor has no `create` hook")]);
+        };
+        if descriptor.score.is_none() || descriptor.destroy.is_none() {
+            return Err(vec![ConfigError::new("", "the descriptor lacks a `score` or `destroy` hook")]);
+        }
+        let host = Box::new(HostHandle::new(sink));
+        let mut errors = CreateErrors { errors: Vec::new() };
+        let mut instance: *mut c_void = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call; `host` outlives the instance.
+        let status = unsafe {
+            create(
+                &HOST_API,
+                host.as_raw(),
+                hql_str_t::from_str(config_json),
+                &mut instance,
+                &mut errors as *mut CreateErrors as *mut hql_error_t,
+            )
+        };
+        if status == HQL_OK {
+            Ok(AbiInstance { descriptor, instance, _host: host })
+        } else {
+            if errors.errors.is_empty() {
+                errors.errors.push(ConfigError::new("", "the scorer refused its config without saying why"));
+            }
+            Err(errors.errors)
+        }
+    }
+
+    /// Scores one lead through the ABI.
+    pub fn score(&self, view: &LeadView<'_>) -> Result<Score, CallError> {
+        let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
+        let mut collected = Collected::default();
+        // SAFETY: the view and `collected` outlive the call; the instance is live.
+        let status = unsafe {
+            score_fn(
+                self.instance,
+                view.raw(),
+                view.raw_context(),
+                &mut collected as *mut Collected as *mut hql_result_t,
+            )
+        };
+        if status != HQL_OK {
+            return Err(CallError::Failed(
+                collected.failure.unwrap_or_else(|| format!("the scorer returned status {status}")),
+            ));
+        }
+        if !collected.score_set {
+            return Err(CallError::NoScore);
+        }
+        Ok(collected.score)
+    }
+}
+
+impl Drop for AbiInstance {
+    fn drop(&mut self) {
+        if let Some(destroy) = self.descriptor.destroy {
+            // SAFETY: created by this descriptor's `create`; dropped once, and
+            // the owner guarantees no score call is in flight.
+            unsafe { destroy(self.instance) };
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! What a scorer returns: a [`Score`] with its reasons, facts and
+//! disqualifiers.
+//!
+//! The same type is what the host collects on its side of the ABI (see
+//! [`crate::host`]), so a scorer linked statically and one loaded from a
+//! shared library produce identical values, and authors can assert on exactly
+//! what the server will see.
+
+use std::borrow::Cow;
+
+/// A scorer's output for one lead.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Score {
+    value: f64,
+    reasons: Vec<Reason>,
+    facts: Vec<Fact>,
+    disqualifiers: Vec<Disqualifier>,
+}
+
+impl Score {
+    /// A score of `value` (0–100) with nothing else yet.
+    pub fn new(value: f64) -> Score {
+        Score { value, ..Score::default() }
+    }
+
+    /// The score, 0–100 (the host clamps and refuses NaN).
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// Replaces the score.
+    pub fn set_value(&mut self, value: f64) -> &mut Score {
+        self.value = value;
+        self
+    }
+
+    /// Adds a reason; chain `.field(..)` / `.event(..)` on the result to cite
+    /// evidence.
+    pub fn reason(
+        &mut self,
+        code: impl Into<Cow<'static, str>>,
+        points: f64,
+        message: impl Into<Cow<'static, str>>,
+    ) -> &mut Reason {
+        self.reasons.push(Reason {
+            code: code.into(),
+            message: message.into(),
+            points,
+            fields: Vec::new(),
+            events: Vec::new(),
+        });
+        let last = self.reasons.len() - 1;
+        &mut self.reasons[last]
+    }
+
+    /// Adds a fully built reason.
+    pub fn push_reason(&mut self, reason: Reason) -> &mut Score {
+        self.reasons.push(reason);
+        self
+    }
+
+    /// Sets a fact the policy can test as `<scorer id>.<name>`. Setting the
+    /// same name twice keeps the last value.
+    pub fn fact(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<FactValue>) -> &mut Score {
+        let name = name.into();
+        let value = value.into();
+        if let Some(f) = self.facts.iter_mut().find(|f| f.name == name) {
+            f.value = value;
+        } else {
+            self.facts.push(Fact { name, value });
+        }
+        self
+    }
+
+    /// Reports a hard disqualifier (the code must be declared by the scorer).
+    pub fn disqualify(
+        &mut self,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> &mut Score {
+        self.disqualifiers.push(Disqualifier { code: code.into(), message: message.into() });
+        self
+    }
+
+    /// Reasons in the order they were added.
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// Facts in the order they were first set.
+    pub fn facts(&self) -> &[Fact] {
+        &self.facts
+    }
+
+    /// A fact by name.
+    pub fn fact_value(&self, name: &str) -> Option<&FactValue> {
+        self.facts.iter().find(|f| f.name == name).map(|f| &f.value)
+    }
+
+    /// Disqualifiers in the order they were reported.
+    pub fn disqualifiers(&self) -> &[Disqualifier] {
+        &self.disqualifiers
+    }
+
+    /// A reason by code (first match), handy in tests.
+    pub fn reason_by_code(&self, code: &str) -> Option<&Reason> {
+        self.reasons.iter().find(|r| r.code == code)
+    }
+
+    /// Sum of all reasons' points.
+    pub fn total_points(&self) -> f64 {
+        self.reasons.iter().map(|r| r.points).sum()
+    }
+}
+
+/// One reason behind a score.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reason {
+    /// Stable dotted code, e.g. `bant.budget.confirmed`.
+    pub code: Cow<'static, str>,
+    /// One short human sentence.
+    pub message: Cow<'static, str>,
+    /// Signed points this reason added.
+    pub points: f64,
+    /// Lead field paths used, e.g. `bant.authority`.
+    pub fields: Vec<Cow<'static, str>>,
+    /// Indexes of the request's events used.
+    pub events: Vec<u32>,
+}
+
+impl Reason {
+    /// Cites a lead field as evidence.
+    pub fn field(&mut self, path: impl Into<Cow<'static, str>>) -> &mut Reason {
+        self.fields.push(path.into());
+        self
+    }
+
+    /// Cites an event (its `index()`) as evidence.
+    pub fn event(&mut self, index: u32) -> &mut Reason {
+        self.events.push(index);
+        self
+    }
+
+    /// Cites several events.
+    pub fn events(&mut self, indexes: impl IntoIterator<Item = u32>) -> &mut Reason {
+        self.events.extend(indexes);
+        self
+    }
+}
+
+/// A value policy gates can compare.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactValue {
+    /// Compared with `>=`, `<`, ...
+    Number(f64),
+    /// Compared with `==`.
+    Bool(bool),
+    /// Compared with `==`, `in`.
+    Text(Cow<'static, str>),
+}
+
+impl FactValue {
+    /// The kind, as declared in a [`crate::FactSpec`].
+    pub fn kind(&self) -> FactKind {
+        match self {
+            FactValue::Number(_) => FactKind::Number,
+            FactValue::Bool(_) => FactKind::Bool,
+            FactValue::Text(_) => FactKind::Text,
+        }
+    }
+}
+
+impl std::fmt::Display for FactValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactValue::Number(n) => write!(f, "{n}"),
+            FactValue::Bool(b) => write!(f, "{b}"),
+            FactValue::Text(t) => write!(f, "\"{t}\""),
+        }
+    }
+}
+
+impl From<f64> for FactValue {
+    fn from(v: f64) -> Self {
+        FactValue::Number(v)
+    }
+}
+impl From<i64> for FactValue {
+    fn from(v: i64) -> Self {
+        FactValue::Number(v as f64)
+    }
+}
+impl From<u32> for FactValue {
+    fn from(v: u32) -> Self {
+        FactValue::Number(f64::from(v))
+    }
+}
+impl From<usize> for FactValue {
+    fn from(v: usize) -> Self {
+        FactValue::Number(v as f64)
+    }
+}
+impl From<bool> for FactValue {
+    fn from(v: bool) -> Self {
+        FactValue::Bool(v)
+    }
+}
+impl From<&'static str> for FactValue {
+    fn from(v: &'static str) -> Self {
+        FactValue::Text(Cow::Borrowed(v))
+    }
+}
+impl From<String> for FactValue {
+    fn from(v: String) -> Self {
+        FactValue::Text(Cow::Owned(v))
+    }
+}
+
+/// The kind of a fact or attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FactKind {
+    /// A number.
+    Number,
+    /// A flag.
+    Bool,
+    /// Text.
+    Text,
+}
+
+impl FactKind {
+    /// The ABI number (`HQL_VALUE_*`).
+    pub const fn to_raw(self) -> u32 {
+        match self {
+            FactKind::Number => crate::abi::HQL_VALUE_NUMBER,
+            FactKind::Bool => crate::abi::HQL_VALUE_BOOL,
+            FactKind::Text => crate::abi::HQL_VALUE_TEXT,
+        }
+    }
+
+    /// Reads an ABI number.
+    pub const fn from_raw(raw: u32) -> Option<FactKind> {
+        match raw {
+            crate::abi::HQL_VALUE_NUMBER => Some(FactKind::Number),
+            crate::abi::HQL_VALUE_BOOL => Some(FactKind::Bool),
+            crate::abi::HQL_VALUE_TEXT => Some(FactKind::Text),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FactKind::Number => "number",
+            FactKind::Bool => "bool",
+            FactKind::Text => "text",
+        }
+    }
+}
+
+/// A named fact and its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    /// Name, without the scorer prefix.
+    pub name: Cow<'static, str>,
+    /// Value.
+    pub value: FactValue,
+}
+
+/// A hard disqualifier reported by a scorer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disqualifier {
+    /// Declared code, e.g. `icp.competitor`.
+    pub code: Cow<'static, str>,
+    /// Why, for a human.
+    pub message: Cow<'static, str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_keep_last_value_and_first_position() {
+        let mut s = Score::new(10.0);
+        s.fact("a", 1.0).fact("b", true).fact("a", 2.0);
+        assert_eq!(s.facts().len(), 2);
+        assert_eq!(s.fact_value("a"), Some(&FactValue::Number(2.0)));
+        assert_eq!(s.facts()[0].name, "a");
+    }
+
+    #[test]
+    fn reasons_carry_evidence() {
+        let mut s = Score::new(0.0);
+        s.reason("x.y", 5.0, "because").field("bant.need").events([1, 3]);
+        let r = s.reason_by_code("x.y").expect("reason");
+        assert_eq!(r.fields, vec!["bant.need"]);
+        assert_eq!(r.events, vec![1, 3]);
+        assert_eq!(s.total_points(), 5.0);
+    }
+}

@@ -1,0 +1,216 @@
+//! The trait scorer authors implement, and what a scorer declares about itself.
+
+use crate::config::{Config, ConfigError};
+use crate::lead::Lead;
+use crate::log::Logger;
+use crate::score::{FactKind, Score};
+
+/// A lead scorer.
+///
+/// One value is created per scorer entry of the policy (from its config) and
+/// then shared by every request thread: `score` takes `&self` and runs
+/// concurrently, so keep the instance read-only or synchronise yourself.
+///
+/// ```
+/// use hql_plugin_api::{Config, ConfigError, Context, Lead, Score, ScoreError, Scorer};
+///
+/// struct Demo;
+///
+/// impl Scorer for Demo {
+///     const NAME: &'static str = "demo";
+///     const VERSION: &'static str = "1.0.0";
+///     const DIMENSION: &'static str = "engagement";
+///
+///     fn configure(_config: &Config<'_>) -> Result<Self, ConfigError> {
+///         Ok(Demo)
+///     }
+///
+///     fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+///         let demos = lead.events().filter(|e| e.event_type() == "demo_request").count();
+///         let mut score = Score::new(if demos > 0 { 80.0 } else { 0.0 });
+///         score.fact("demo_requests", demos);
+///         Ok(score)
+///     }
+/// }
+/// ```
+pub trait Scorer: Sized + Send + Sync + 'static {
+    /// Plugin name, `[a-z0-9_]+`.
+    const NAME: &'static str;
+    /// The plugin's own semantic version (use `env!("CARGO_PKG_VERSION")`).
+    const VERSION: &'static str;
+    /// Default dimension (`fit`, `engagement`, `product`, ...); a policy may
+    /// override it.
+    const DIMENSION: &'static str;
+    /// One line for `ListScorers` and the docs.
+    const DESCRIPTION: &'static str = "";
+    /// Facts this scorer may set; policy gates can only name declared facts.
+    const FACTS: &'static [FactSpec] = &[];
+    /// Disqualification codes this scorer may report.
+    const DISQUALIFIERS: &'static [CodeSpec] = &[];
+
+    /// Builds an instance from its policy config. Refuse bad configs here,
+    /// naming the key: the server then refuses to start.
+    fn configure(config: &Config<'_>) -> Result<Self, ConfigError>;
+
+    /// Scores one lead. Must not block on I/O; must be deterministic for a
+    /// given lead and context (decisions are replayed and compared).
+    fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError>;
+}
+
+/// A fact a scorer declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FactSpec {
+    /// Name, `[a-z0-9_]+`; gates refer to it as `<scorer id>.<name>`.
+    pub name: &'static str,
+    /// Kind of value.
+    pub kind: FactKind,
+    /// What it means.
+    pub description: &'static str,
+}
+
+impl FactSpec {
+    /// A numeric fact.
+    pub const fn number(name: &'static str, description: &'static str) -> FactSpec {
+        FactSpec { name, kind: FactKind::Number, description }
+    }
+    /// A boolean fact.
+    pub const fn bool(name: &'static str, description: &'static str) -> FactSpec {
+        FactSpec { name, kind: FactKind::Bool, description }
+    }
+    /// A text fact.
+    pub const fn text(name: &'static str, description: &'static str) -> FactSpec {
+        FactSpec { name, kind: FactKind::Text, description }
+    }
+}
+
+/// A disqualification code a scorer declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeSpec {
+    /// Dotted code, e.g. `icp.competitor`.
+    pub code: &'static str,
+    /// What it means.
+    pub description: &'static str,
+}
+
+impl CodeSpec {
+    /// A code with its meaning.
+    pub const fn new(code: &'static str, description: &'static str) -> CodeSpec {
+        CodeSpec { code, description }
+    }
+}
+
+/// Per-call context.
+pub struct Context<'a> {
+    as_of_ms: i64,
+    future_events_hidden: u32,
+    logger: &'a Logger,
+}
+
+impl<'a> Context<'a> {
+    /// Builds a context. Hosts and the test harness call this.
+    pub fn new(as_of_ms: i64, future_events_hidden: u32, logger: &'a Logger) -> Context<'a> {
+        Context { as_of_ms, future_events_hidden, logger }
+    }
+
+    /// "Now" for this decision, ms since the epoch. Use it, never the clock:
+    /// decisions must replay identically.
+    pub fn as_of_ms(&self) -> i64 {
+        self.as_of_ms
+    }
+
+    /// Whole days from `t_ms` to `as_of` (negative if `t_ms` is later).
+    pub fn days_since(&self, t_ms: i64) -> f64 {
+        (self.as_of_ms.saturating_sub(t_ms)) as f64 / crate::record::MS_PER_DAY as f64
+    }
+
+    /// Events after `as_of` the host withheld from the lead.
+    pub fn future_events_hidden(&self) -> u32 {
+        self.future_events_hidden
+    }
+
+    /// The instance's logger.
+    pub fn logger(&self) -> &'a Logger {
+        self.logger
+    }
+}
+
+/// A scorer failed on this lead. The decision is marked degraded; the server
+/// carries on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ScoreError {
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ScoreError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> ScoreError {
+        ScoreError { message: message.into() }
+    }
+}
+
+/// Everything a host needs to know about a scorer type, as `'static` data.
+#[derive(Clone, Copy, Debug)]
+pub struct ScorerSpec {
+    /// [`Scorer::NAME`].
+    pub name: &'static str,
+    /// [`Scorer::VERSION`].
+    pub version: &'static str,
+    /// [`Scorer::DIMENSION`].
+    pub dimension: &'static str,
+    /// [`Scorer::DESCRIPTION`].
+    pub description: &'static str,
+    /// [`Scorer::FACTS`].
+    pub facts: &'static [FactSpec],
+    /// [`Scorer::DISQUALIFIERS`].
+    pub disqualifiers: &'static [CodeSpec],
+}
+
+impl ScorerSpec {
+    /// The spec of `S`.
+    pub fn of<S: Scorer>() -> ScorerSpec {
+        ScorerSpec {
+            name: S::NAME,
+            version: S::VERSION,
+            dimension: S::DIMENSION,
+            description: S::DESCRIPTION,
+            facts: S::FACTS,
+            disqualifiers: S::DISQUALIFIERS,
+        }
+    }
+}
+
+/// An object-safe scorer, for hosts that link scorers statically.
+pub trait DynScorer: Send + Sync {
+    /// Scores one lead.
+    fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError>;
+}
+
+impl<S: Scorer> DynScorer for S {
+    fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
+        Scorer::score(self, lead, ctx)
+    }
+}
+
+/// Creates a statically linked scorer from its config.
+pub type NativeCreate = fn(&Config<'_>) -> Result<Box<dyn DynScorer>, ConfigError>;
+
+/// A statically linked scorer type: its spec and how to create it.
+#[derive(Clone, Copy, Debug)]
+pub struct NativeScorer {
+    /// What it declares.
+    pub spec: ScorerSpec,
+    /// Its constructor.
+    pub create: NativeCreate,
+}
+
+impl NativeScorer {
+    /// The native entry of `S`.
+    pub fn of<S: Scorer>() -> NativeScorer {
+        fn create<S: Scorer>(config: &Config<'_>) -> Result<Box<dyn DynScorer>, ConfigError> {
+            Ok(Box::new(S::configure(config)?))
+        }
+        NativeScorer { spec: ScorerSpec::of::<S>(), create: create::<S> }
+    }
+}
