@@ -37,6 +37,9 @@
  *     `hql_host_api_t`, a new constant. The host loads any plugin whose minor
  *     is lower than or equal to its own; a plugin built against a newer minor
  *     than the host is refused (it may call callbacks the host lacks).
+ *   - The first six fields of hql_scorer_descriptor_t (magic, abi_major,
+ *     abi_minor, struct_size, name, version) never move, in any major, so a
+ *     host can always name the plugin and versions it refuses.
  *   - Structs embedded by value (hql_contact_t, hql_company_t, hql_bant_t,
  *     hql_product_usage_t, hql_event_t, ...) are frozen within a major; new
  *     lead data is appended to hql_lead_t. Readers must check `struct_size`

@@ -13,10 +13,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use crate::abi::{
-    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ERROR, HQL_OK, HQL_SCORER_MAGIC, hql_code_spec_t,
-    hql_error_t, hql_fact_spec_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_lead_t,
-    hql_reason_t, hql_result_t, hql_score_context_t, hql_scorer_descriptor_t, hql_status_t,
-    hql_str_t,
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ERROR, HQL_OK, HQL_SCORER_MAGIC, hql_code_spec_t, hql_error_t,
+    hql_fact_spec_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_lead_t, hql_reason_t, hql_result_t,
+    hql_score_context_t, hql_scorer_descriptor_t, hql_status_t, hql_str_t,
 };
 use crate::config::Config;
 use crate::lead::Lead;
@@ -126,9 +125,7 @@ unsafe extern "C" fn create<S: Scorer>(
             None => return Err(("".to_string(), "config is not valid UTF-8".to_string())),
         };
         let config = Config::new(json, logger.clone());
-        S::configure(&config)
-            .map(|scorer| Instance { scorer, api, logger })
-            .map_err(|e| (e.key, e.message))
+        S::configure(&config).map(|scorer| Instance { scorer, api, logger }).map_err(|e| (e.key, e.message))
     }));
     match outcome {
         Ok(Ok(instance)) => {

@@ -16,8 +16,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::abi::{
-    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_OK, hql_error_t, hql_fact_t, hql_host_api_t, hql_host_t,
-    hql_reason_t, hql_result_t, hql_scorer_descriptor_t, hql_str_t,
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_OK, hql_error_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_reason_t,
+    hql_result_t, hql_scorer_descriptor_t, hql_str_t,
 };
 use crate::config::ConfigError;
 use crate::log::{Level, LogSink};

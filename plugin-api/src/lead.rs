@@ -6,8 +6,8 @@
 //! as empty rather than failing, because a scorer should degrade, not crash.
 
 use crate::abi::{
-    HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t,
-    hql_event_t, hql_lead_t, hql_opt_f64_t, hql_opt_i64_t, hql_str_t,
+    HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t, hql_event_t,
+    hql_lead_t, hql_opt_f64_t, hql_opt_i64_t, hql_str_t,
 };
 use crate::kinds::{Authority, BudgetStatus, Need, Response, Seniority, Source};
 
@@ -101,10 +101,7 @@ impl<'a> Lead<'a> {
     /// One custom attribute by key (binary search: keys are sorted).
     pub fn attribute(&self, key: &str) -> Option<Attribute<'a>> {
         let attrs = slice(self.raw.attributes, self.raw.attributes_len);
-        attrs
-            .binary_search_by(|a| text(a.key).cmp(key))
-            .ok()
-            .map(|i| Attribute::from_raw(&attrs[i]))
+        attrs.binary_search_by(|a| text(a.key).cmp(key)).ok().map(|i| Attribute::from_raw(&attrs[i]))
     }
 }
 
@@ -174,9 +171,7 @@ impl<'a> Company<'a> {
     }
     /// Tools in use, lower-case.
     pub fn technologies(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
-        slice(self.raw.company.technologies, self.raw.company.technologies_len)
-            .iter()
-            .map(|s| text(*s))
+        slice(self.raw.company.technologies, self.raw.company.technologies_len).iter().map(|s| text(*s))
     }
 }
 
@@ -295,9 +290,7 @@ impl<'a> ProductUsage<'a> {
     }
     /// Key features adopted.
     pub fn features_adopted(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
-        slice(self.raw.usage.features_adopted, self.raw.usage.features_adopted_len)
-            .iter()
-            .map(|s| text(*s))
+        slice(self.raw.usage.features_adopted, self.raw.usage.features_adopted_len).iter().map(|s| text(*s))
     }
 }
 

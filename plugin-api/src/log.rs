@@ -61,7 +61,10 @@ pub trait LogSink: Send + Sync {
 #[derive(Clone)]
 enum Route {
     /// Through the C callbacks of a host that loaded us dynamically.
-    Abi { api: *const hql_host_api_t, host: *const hql_host_t },
+    Abi {
+        api: *const hql_host_api_t,
+        host: *const hql_host_t,
+    },
     /// Directly, for hosts and tests that link the scorer statically.
     Native(Arc<dyn LogSink>),
     Discard,

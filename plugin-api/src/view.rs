@@ -10,9 +10,9 @@
 //! borrows the record for its whole life and is never mutated after `new`.
 
 use crate::abi::{
-    HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t,
-    hql_bant_t, hql_company_t, hql_contact_t, hql_event_t, hql_lead_t, hql_product_usage_t,
-    hql_score_context_t, hql_str_t,
+    HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t, hql_bant_t,
+    hql_company_t, hql_contact_t, hql_event_t, hql_lead_t, hql_product_usage_t, hql_score_context_t,
+    hql_str_t,
 };
 use crate::record::{AttributeValue, LeadRecord};
 use std::marker::PhantomData;
@@ -75,13 +75,8 @@ impl<'a> LeadView<'a> {
             .attributes
             .iter()
             .map(|(key, value)| {
-                let mut a = hql_attribute_t {
-                    key: s(key),
-                    kind: 0,
-                    number: 0.0,
-                    boolean: 0,
-                    text: hql_str_t::EMPTY,
-                };
+                let mut a =
+                    hql_attribute_t { key: s(key), kind: 0, number: 0.0, boolean: 0, text: hql_str_t::EMPTY };
                 match value {
                     AttributeValue::Number(n) => {
                         a.kind = HQL_VALUE_NUMBER;

@@ -11,8 +11,7 @@ pub mod v1 {
 
     /// The encoded `FileDescriptorSet` of `hql.v1` (and its imports), for
     /// gRPC reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/hql_v1_descriptor.bin"));
+    pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/hql_v1_descriptor.bin"));
 }
 
 pub use v1 as pb;

@@ -1,0 +1,214 @@
+//! Deterministic digests: the decision id, and the policy digest.
+//!
+//! A decision id must be the same for the same (lead, policy, as_of) on any
+//! machine and any run, whatever field order or map order a client used on the
+//! wire. So the lead is hashed field by field from the domain record, each
+//! value length- or tag-prefixed so no two different leads can feed the same
+//! bytes. The destructuring below is exhaustive on purpose: adding a field to
+//! `LeadRecord` fails to compile here until it is hashed.
+
+use hql_plugin_api::record::{
+    AttributeValue, BantRecord, CompanyRecord, ContactRecord, EventRecord, LeadRecord, ProductUsageRecord,
+};
+use sha2::{Digest, Sha256};
+
+struct Feed(Sha256);
+
+impl Feed {
+    fn str(&mut self, s: &str) {
+        self.0.update((s.len() as u64).to_le_bytes());
+        self.0.update(s.as_bytes());
+    }
+    fn u8(&mut self, v: u8) {
+        self.0.update([v]);
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.update(v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        // Normalise -0.0 so that equal numbers hash equally.
+        let v = if v == 0.0 { 0.0 } else { v };
+        self.0.update(v.to_bits().to_le_bytes());
+    }
+    fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            Some(x) => {
+                self.u8(1);
+                self.i64(x);
+            }
+            None => self.u8(0),
+        }
+    }
+    fn opt_f64(&mut self, v: Option<f64>) {
+        match v {
+            Some(x) => {
+                self.u8(1);
+                self.f64(x);
+            }
+            None => self.u8(0),
+        }
+    }
+    fn strs(&mut self, items: &[String]) {
+        self.i64(items.len() as i64);
+        for s in items {
+            self.str(s);
+        }
+    }
+}
+
+fn feed_lead(f: &mut Feed, lead: &LeadRecord) {
+    let LeadRecord { lead_id, contact, company, bant, events, usage, attributes } = lead;
+    f.str(lead_id);
+    let ContactRecord { email, job_title, seniority, department, country } = contact;
+    f.str(email);
+    f.str(job_title);
+    f.str(seniority.as_str());
+    f.str(department);
+    f.str(country);
+    let CompanyRecord { domain, name, industry, employee_count, annual_revenue, region, technologies } =
+        company;
+    f.str(domain);
+    f.str(name);
+    f.str(industry);
+    f.opt_i64(*employee_count);
+    f.opt_f64(*annual_revenue);
+    f.str(region);
+    f.strs(technologies);
+    let BantRecord { budget_status, budget_amount, authority, need, timeline_days } = bant;
+    f.str(budget_status.as_str());
+    f.opt_f64(*budget_amount);
+    f.str(authority.as_str());
+    f.str(need.as_str());
+    f.opt_i64(*timeline_days);
+    f.i64(events.len() as i64);
+    for e in events {
+        let EventRecord { event_type, occurred_at, source, response, channel, campaign, value } = e;
+        f.str(event_type);
+        f.i64(*occurred_at);
+        f.str(source.as_str());
+        f.str(response.as_str());
+        f.str(channel);
+        f.str(campaign);
+        f.opt_f64(*value);
+    }
+    match usage {
+        None => f.u8(0),
+        Some(u) => {
+            f.u8(1);
+            let ProductUsageRecord {
+                signed_up_at,
+                trial_ends_at,
+                activated,
+                active_days_last_30,
+                active_days_prev_30,
+                seats,
+                invited_teammates,
+                plan_limit_hits,
+                plan,
+                features_adopted,
+            } = u;
+            f.opt_i64(*signed_up_at);
+            f.opt_i64(*trial_ends_at);
+            f.u8(u8::from(*activated));
+            f.opt_i64(*active_days_last_30);
+            f.opt_i64(*active_days_prev_30);
+            f.opt_i64(*seats);
+            f.opt_i64(*invited_teammates);
+            f.opt_i64(*plan_limit_hits);
+            f.str(plan);
+            f.strs(features_adopted);
+        }
+    }
+    f.i64(attributes.len() as i64);
+    for (k, v) in attributes {
+        f.str(k);
+        match v {
+            AttributeValue::Number(n) => {
+                f.u8(1);
+                f.f64(*n);
+            }
+            AttributeValue::Bool(b) => {
+                f.u8(2);
+                f.u8(u8::from(*b));
+            }
+            AttributeValue::Text(t) => {
+                f.u8(3);
+                f.str(t);
+            }
+        }
+    }
+}
+
+/// The decision id: the first 128 bits of sha256(lead, policy digest, as_of), hex.
+pub fn decision_id(lead: &LeadRecord, policy_digest: &str, as_of_ms: i64) -> String {
+    let mut f = Feed(Sha256::new());
+    f.str("hql.decision.v1");
+    feed_lead(&mut f, lead);
+    f.str(policy_digest);
+    f.i64(as_of_ms);
+    let digest = f.0.finalize();
+    hex::encode(&digest[..16])
+}
+
+/// sha256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The policy digest: sha256 over the policy text and, per scorer in policy
+/// order, its id and its implementation's identity (library sha256, or the
+/// static scorer's name and version).
+pub fn policy_digest<'a>(policy_text: &str, scorers: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut f = Feed(Sha256::new());
+    f.str("hql.policy.v1");
+    f.str(policy_text);
+    for (id, identity) in scorers {
+        f.str(id);
+        f.str(identity);
+    }
+    hex::encode(f.0.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hql_plugin_api::record::EventRecord;
+
+    fn lead() -> LeadRecord {
+        LeadRecord {
+            lead_id: "l-1".into(),
+            events: vec![EventRecord::new("demo_request", 1_000)],
+            ..LeadRecord::default()
+        }
+    }
+
+    #[test]
+    fn same_inputs_same_id() {
+        assert_eq!(decision_id(&lead(), "p", 5), decision_id(&lead(), "p", 5));
+        assert_eq!(decision_id(&lead(), "p", 5).len(), 32);
+    }
+
+    #[test]
+    fn any_change_changes_the_id() {
+        let base = decision_id(&lead(), "p", 5);
+        assert_ne!(base, decision_id(&lead(), "q", 5));
+        assert_ne!(base, decision_id(&lead(), "p", 6));
+        let mut l = lead();
+        l.events[0].occurred_at += 1;
+        assert_ne!(base, decision_id(&l, "p", 5));
+        let mut l = lead();
+        l.company.employee_count = Some(0);
+        assert_ne!(base, decision_id(&l, "p", 5));
+    }
+
+    #[test]
+    fn strings_are_length_prefixed() {
+        let mut a = lead();
+        a.contact.email = "ab".into();
+        a.contact.job_title = "c".into();
+        let mut b = lead();
+        b.contact.email = "a".into();
+        b.contact.job_title = "bc".into();
+        assert_ne!(decision_id(&a, "p", 1), decision_id(&b, "p", 1));
+    }
+}

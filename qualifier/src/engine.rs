@@ -1,0 +1,94 @@
+//! The entry point the server uses: load a policy with its scorers, then
+//! decide leads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hql_plugin_api::NativeScorer;
+use hql_plugin_api::record::LeadRecord;
+
+use crate::decision::{Decision, Explanation, PolicyRef};
+use crate::error::LoadError;
+
+/// Where scorer implementations come from.
+#[derive(Clone, Debug)]
+pub enum ScorerSource {
+    /// Shared libraries in this directory (`lib<library>.so`), as in production.
+    PluginDir(PathBuf),
+    /// Scorers linked into the binary, by library name (benchmarks, tests).
+    Static(Vec<(String, NativeScorer)>),
+}
+
+/// What to load.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The policy file (TOML).
+    pub policy_path: PathBuf,
+    /// Where scorers come from.
+    pub scorers: ScorerSource,
+}
+
+/// A loaded scorer, as `ListScorers` reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScorerInfo {
+    /// Scorer id in the policy.
+    pub name: String,
+    /// Plugin's own name.
+    pub plugin: String,
+    /// Plugin version.
+    pub version: String,
+    /// ABI version the plugin was built against, `major.minor`.
+    pub abi_version: String,
+    /// Dimension.
+    pub dimension: String,
+    /// Normalised weight.
+    pub weight: f64,
+    /// Required by the policy.
+    pub required: bool,
+    /// Library file name (or `static:<name>`).
+    pub library: String,
+    /// sha256 of the library file, hex (empty for static scorers).
+    pub library_sha256: String,
+    /// Description.
+    pub description: String,
+    /// Facts, `<scorer>.<fact>`.
+    pub facts: Vec<String>,
+    /// Disqualification codes.
+    pub disqualifiers: Vec<String>,
+}
+
+/// A policy with its scorers, ready to decide leads. Cheap to clone (an `Arc`).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<crate::pipeline::Pipeline>,
+}
+
+impl Engine {
+    /// Loads and validates the policy and every scorer it names. Nothing is
+    /// served from a policy that fails here.
+    pub fn load(options: &LoadOptions) -> Result<Engine, LoadError> {
+        let pipeline = crate::pipeline::Pipeline::load(options)?;
+        Ok(Engine { inner: Arc::new(pipeline) })
+    }
+
+    /// Decides `lead` as of `as_of_ms` (ms since the epoch).
+    pub fn qualify(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
+        self.inner.decide(lead, as_of_ms)
+    }
+
+    /// Decides `lead` and returns the full trail. `explanation.decision` is
+    /// equal to what [`Engine::qualify`] returns for the same input.
+    pub fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
+        self.inner.explain(lead, as_of_ms)
+    }
+
+    /// The loaded scorers, in policy order.
+    pub fn scorers(&self) -> Vec<ScorerInfo> {
+        self.inner.scorer_infos()
+    }
+
+    /// The active policy.
+    pub fn policy(&self) -> &PolicyRef {
+        self.inner.policy_ref()
+    }
+}

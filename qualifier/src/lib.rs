@@ -1,0 +1,36 @@
+//! HQL's domain core: a policy, the scorers it names, and the pipeline that
+//! turns a lead into a [`Decision`] with its [`Explanation`].
+//!
+//! Nothing here knows about gRPC: the server converts requests into
+//! [`hql_plugin_api::record::LeadRecord`]s and decisions back into messages.
+//!
+//! Map of the crate:
+//! - [`engine`]: what the server calls ([`Engine::load`], `qualify`, `explain`).
+//! - [`policy`]: the TOML policy file, parsed and validated with locations.
+//! - [`gate`]: stage gates: subjects, operators, evaluation.
+//! - [`plugin`]: loading scorer libraries (checks, hashing, never unloading).
+//! - [`scorers`]: a policy's scorer slots, dynamic or static, run with isolation.
+//! - [`pipeline`]: runs the scorers, combines scores, picks the stage, builds the trail.
+//! - [`decision`]: the domain answer types.
+//! - [`digest`]: deterministic ids for leads and decisions.
+//! - [`render`]: the plain-text trail for salespeople.
+//! - [`stage`]: the stage ladder.
+//! - [`error`]: load errors that name file, line, key, plugin and versions.
+
+pub mod decision;
+pub mod digest;
+pub mod engine;
+pub mod error;
+pub mod gate;
+pub mod pipeline;
+pub mod plugin;
+pub mod policy;
+pub mod render;
+pub mod scorers;
+pub mod stage;
+
+pub use decision::{Decision, Explanation, PolicyRef, ScorerStatus};
+pub use engine::{Engine, LoadOptions, ScorerInfo, ScorerSource};
+pub use error::{LoadError, PluginLoadError, PolicyError};
+pub use hql_plugin_api::record::LeadRecord;
+pub use stage::Stage;

@@ -1,0 +1,468 @@
+//! The pipeline: lead in, decision (and trail) out.
+//!
+//! For each lead: lay it out once as the ABI view (events after `as_of`
+//! withheld), run every scorer, combine their weighted scores into dimension
+//! subtotals and a total, evaluate every stage's gates, pick the highest stage
+//! whose gates all pass, apply the required-scorer cap and disqualifiers, and
+//! say what is missing for the next stage.
+//!
+//! Qualify and Explain share [`Pipeline::evaluate`] and the one function that
+//! builds a [`Decision`] from it, so an explanation's decision is equal to
+//! the plain decision for the same input by construction.
+
+use hql_plugin_api::record::LeadRecord;
+use hql_plugin_api::view::LeadView;
+
+use crate::decision::{
+    Decision, DimensionScore, Disqualification, Explanation, FactItem, GateResult, PolicyRef, ReasonItem,
+    ScorerStatus, ScorerSummary, ScorerTrail, StageEvaluation, StageGap,
+};
+use crate::digest;
+use crate::engine::{LoadOptions, ScorerInfo, ScorerSource};
+use crate::error::LoadError;
+use crate::gate::{Actual, Gate, Subject};
+use crate::policy::{Policy, Resolved, ScorerCatalog};
+use crate::scorers::{self, Outcome, Slot};
+use crate::stage::Stage;
+
+/// A loaded policy with its scorers.
+pub(crate) struct Pipeline {
+    slots: Vec<Slot>,
+    rules: Resolved,
+    policy: PolicyRef,
+    disqualifier_codes: Vec<String>,
+    top_reasons: usize,
+    required_failure_cap: Stage,
+}
+
+/// Everything computed for one lead, before it is shaped into answers.
+struct Evaluation {
+    as_of_ms: i64,
+    future_events_hidden: u32,
+    outcomes: Vec<Outcome>,
+    total: f64,
+    dimensions: Vec<f64>,
+    /// Per stage rule (policy order): per gate, (passed, actual rendered).
+    gates: Vec<Vec<(bool, String)>>,
+    stage: Stage,
+    capped_by: Option<String>,
+    disqualifications: Vec<Disqualification>,
+    ignored_codes: Vec<String>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn rank(stage: Stage) -> u8 {
+    match stage {
+        Stage::Disqualified => 0,
+        Stage::Unqualified => 1,
+        Stage::Mql => 2,
+        Stage::Sql | Stage::Pql => 3,
+        Stage::Hql => 4,
+    }
+}
+
+impl Pipeline {
+    pub(crate) fn load(options: &LoadOptions) -> Result<Pipeline, LoadError> {
+        let policy = Policy::load(&options.policy_path)?;
+        Pipeline::from_policy(policy, &options.scorers)
+    }
+
+    pub(crate) fn from_policy(policy: Policy, source: &ScorerSource) -> Result<Pipeline, LoadError> {
+        let slots = scorers::build(&policy, source)?;
+        let catalog: Vec<ScorerCatalog> = slots
+            .iter()
+            .map(|s| ScorerCatalog {
+                id: s.id.clone(),
+                dimension: s.dimension.clone(),
+                facts: s.spec.facts.clone(),
+                disqualifiers: s.spec.disqualifiers.clone(),
+            })
+            .collect();
+        let rules = policy.resolve(&catalog)?;
+        let identities: Vec<(String, String)> = slots
+            .iter()
+            .map(|s| {
+                let identity = if s.library_sha256.is_empty() {
+                    format!("{}@{}", s.library_file, s.spec.version)
+                } else {
+                    s.library_sha256.clone()
+                };
+                (s.id.clone(), identity)
+            })
+            .collect();
+        let digest =
+            digest::policy_digest(&policy.text, identities.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        Ok(Pipeline {
+            slots,
+            rules,
+            policy: PolicyRef { name: policy.name.clone(), version: policy.version.clone(), digest },
+            disqualifier_codes: policy.disqualifier_codes.clone(),
+            top_reasons: policy.top_reasons,
+            required_failure_cap: policy.required_failure_cap,
+        })
+    }
+
+    pub(crate) fn policy_ref(&self) -> &PolicyRef {
+        &self.policy
+    }
+
+    pub(crate) fn scorer_infos(&self) -> Vec<ScorerInfo> {
+        self.slots
+            .iter()
+            .map(|s| ScorerInfo {
+                name: s.id.clone(),
+                plugin: s.spec.name.clone(),
+                version: s.spec.version.clone(),
+                abi_version: format!("{}.{}", s.spec.abi_major, s.spec.abi_minor),
+                dimension: s.dimension.clone(),
+                weight: s.weight,
+                required: s.required,
+                library: s.library_file.clone(),
+                library_sha256: s.library_sha256.clone(),
+                description: s.spec.description.clone(),
+                facts: s.spec.facts.iter().map(|(n, _)| format!("{}.{n}", s.id)).collect(),
+                disqualifiers: s.spec.disqualifiers.clone(),
+            })
+            .collect()
+    }
+
+    pub(crate) fn decide(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
+        let eval = self.evaluate(lead, as_of_ms);
+        self.decision(lead, &eval)
+    }
+
+    pub(crate) fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
+        let eval = self.evaluate(lead, as_of_ms);
+        let decision = self.decision(lead, &eval);
+        self.explanation(eval, decision)
+    }
+
+    fn actual<'a>(&self, subject: &Subject, outcomes: &'a [Outcome], total: f64, dims: &[f64]) -> Actual<'a> {
+        match subject {
+            Subject::Total => Actual::Number(total),
+            Subject::Dimension(i) => dims.get(*i).map_or(Actual::Unknown, |d| Actual::Number(*d)),
+            Subject::ScorerScore(slot) => match outcomes.get(*slot) {
+                Some(o) if o.status == ScorerStatus::Ok => Actual::Number(o.score.value()),
+                _ => Actual::Unknown,
+            },
+            Subject::Fact(slot, name, _) => match outcomes.get(*slot) {
+                Some(o) if o.status == ScorerStatus::Ok => Actual::of_fact(o.score.fact_value(name)),
+                _ => Actual::Unknown,
+            },
+        }
+    }
+
+    fn evaluate(&self, lead: &LeadRecord, as_of_ms: i64) -> Evaluation {
+        let view = LeadView::new(lead, as_of_ms);
+        let outcomes: Vec<Outcome> = self.slots.iter().map(|s| s.run(&view)).collect();
+
+        let mut total = 0.0;
+        let mut dim_num = vec![0.0; self.rules.dimensions.len()];
+        let mut dim_den = vec![0.0; self.rules.dimensions.len()];
+        for (i, (slot, o)) in self.slots.iter().zip(&outcomes).enumerate() {
+            let s = if o.status == ScorerStatus::Ok { o.score.value() } else { 0.0 };
+            total += s * slot.weight;
+            let d = self.rules.scorer_dimension[i];
+            dim_num[d] += s * slot.weight;
+            dim_den[d] += slot.weight;
+        }
+        let total = round2(total);
+        let dimensions: Vec<f64> =
+            dim_num.iter().zip(&dim_den).map(|(n, d)| if *d > 0.0 { round2(n / d) } else { 0.0 }).collect();
+
+        let gates: Vec<Vec<(bool, String)>> = self
+            .rules
+            .stages
+            .iter()
+            .map(|rule| {
+                rule.gates
+                    .iter()
+                    .map(|g| {
+                        let actual = self.actual(&g.subject, &outcomes, total, &dimensions);
+                        (g.passes(&actual), actual.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let mut stage = Stage::Unqualified;
+        for (rule, results) in self.rules.stages.iter().zip(&gates).rev() {
+            if results.iter().all(|(passed, _)| *passed) {
+                stage = rule.stage;
+                break;
+            }
+        }
+        let failed_required: Vec<&str> = self
+            .slots
+            .iter()
+            .zip(&outcomes)
+            .filter(|(s, o)| s.required && o.status != ScorerStatus::Ok)
+            .map(|(s, _)| s.id.as_str())
+            .collect();
+        let mut capped_by = None;
+        if !failed_required.is_empty() && stage > self.required_failure_cap {
+            capped_by = Some(failed_required.join(", "));
+            stage = self.required_failure_cap;
+        }
+
+        let mut disqualifications = Vec::new();
+        let mut ignored_codes = Vec::new();
+        for (slot, o) in self.slots.iter().zip(&outcomes) {
+            if o.status != ScorerStatus::Ok {
+                continue;
+            }
+            for d in o.score.disqualifiers() {
+                if self.disqualifier_codes.iter().any(|c| *c == d.code) {
+                    disqualifications.push(Disqualification {
+                        code: d.code.to_string(),
+                        scorer: slot.id.clone(),
+                        message: d.message.to_string(),
+                    });
+                } else {
+                    ignored_codes.push(format!("{} ({}): {}", d.code, slot.id, d.message));
+                }
+            }
+        }
+        if !disqualifications.is_empty() {
+            stage = Stage::Disqualified;
+        }
+        Evaluation {
+            as_of_ms,
+            future_events_hidden: view.future_events_hidden(),
+            outcomes,
+            total,
+            dimensions,
+            gates,
+            stage,
+            capped_by,
+            disqualifications,
+            ignored_codes,
+        }
+    }
+
+    /// The stage a lead at `stage` should aim for next.
+    fn next_stage(&self, stage: Stage) -> Option<Stage> {
+        if stage == Stage::Disqualified {
+            return None;
+        }
+        if let Some(rule) = self.rules.stages.iter().find(|r| r.stage == stage)
+            && rule.next.is_some()
+        {
+            return rule.next;
+        }
+        self.rules.stages.iter().map(|r| r.stage).find(|s| rank(*s) > rank(stage))
+    }
+
+    fn gate_result(gate: &Gate, passed: bool, actual: &str) -> GateResult {
+        GateResult {
+            name: gate.name.clone(),
+            subject: gate.subject_text.clone(),
+            operator: gate.op.as_str().to_string(),
+            required: gate.operand.to_string(),
+            actual: actual.to_string(),
+            passed,
+            description: gate.description.clone(),
+            hint: gate.hint.clone(),
+        }
+    }
+
+    fn gap(&self, eval: &Evaluation) -> StageGap {
+        if eval.stage == Stage::Disqualified {
+            let codes: Vec<&str> = eval.disqualifications.iter().map(|d| d.code.as_str()).collect();
+            return StageGap {
+                stage: None,
+                failing_gates: Vec::new(),
+                summary: format!("Disqualified ({}): not to be worked.", codes.join(", ")),
+            };
+        }
+        let Some(next) = self.next_stage(eval.stage) else {
+            return StageGap {
+                stage: None,
+                failing_gates: Vec::new(),
+                summary: "Highest stage reached.".to_string(),
+            };
+        };
+        let Some(index) = self.rules.stages.iter().position(|r| r.stage == next) else {
+            return StageGap { stage: Some(next), failing_gates: Vec::new(), summary: String::new() };
+        };
+        let rule = &self.rules.stages[index];
+        let failing: Vec<GateResult> = rule
+            .gates
+            .iter()
+            .zip(&eval.gates[index])
+            .filter(|(_, (passed, _))| !passed)
+            .map(|(g, (passed, actual))| Self::gate_result(g, *passed, actual))
+            .collect();
+        let summary = if failing.is_empty() {
+            match &eval.capped_by {
+                Some(ids) => format!(
+                    "{next} gates pass, but the stage is capped at {} because required scorer(s) {ids} failed.",
+                    self.required_failure_cap
+                ),
+                None => format!("{next} gates pass."),
+            }
+        } else {
+            let parts: Vec<String> = failing
+                .iter()
+                .map(|g| format!("{} {} {} (is {})", g.subject, g.operator, g.required, g.actual))
+                .collect();
+            format!("{next} needs {}.", parts.join("; "))
+        };
+        StageGap { stage: Some(next), failing_gates: failing, summary }
+    }
+
+    fn summaries(&self, eval: &Evaluation) -> Vec<ScorerSummary> {
+        self.slots
+            .iter()
+            .zip(&eval.outcomes)
+            .map(|(slot, o)| {
+                let score = if o.status == ScorerStatus::Ok { round2(o.score.value()) } else { 0.0 };
+                ScorerSummary {
+                    name: slot.id.clone(),
+                    version: slot.spec.version.clone(),
+                    dimension: slot.dimension.clone(),
+                    score,
+                    weight: slot.weight,
+                    contribution: round2(score * slot.weight),
+                    status: o.status,
+                    error: o.error.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn reason_item(slot: &Slot, r: &hql_plugin_api::Reason) -> ReasonItem {
+        ReasonItem {
+            scorer: slot.id.clone(),
+            code: r.code.to_string(),
+            message: r.message.to_string(),
+            points: r.points,
+            fields: r.fields.iter().map(|f| f.to_string()).collect(),
+            events: r.events.clone(),
+        }
+    }
+
+    fn top_reasons(&self, eval: &Evaluation) -> Vec<ReasonItem> {
+        let mut ranked: Vec<(f64, usize, usize)> = Vec::new();
+        for (si, (slot, o)) in self.slots.iter().zip(&eval.outcomes).enumerate() {
+            if o.status != ScorerStatus::Ok {
+                continue;
+            }
+            for (ri, r) in o.score.reasons().iter().enumerate() {
+                if r.points != 0.0 {
+                    ranked.push(((r.points * slot.weight).abs(), si, ri));
+                }
+            }
+        }
+        // Largest effect on the total first; ties keep policy and scorer order.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        ranked
+            .into_iter()
+            .take(self.top_reasons)
+            .map(|(_, si, ri)| Self::reason_item(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
+            .collect()
+    }
+
+    /// The one place a [`Decision`] is built.
+    fn decision(&self, lead: &LeadRecord, eval: &Evaluation) -> Decision {
+        let gap = self.gap(eval);
+        Decision {
+            decision_id: digest::decision_id(lead, &self.policy.digest, eval.as_of_ms),
+            lead_id: lead.lead_id.clone(),
+            stage: eval.stage,
+            score: eval.total,
+            dimensions: self
+                .rules
+                .dimensions
+                .iter()
+                .enumerate()
+                .map(|(i, name)| DimensionScore {
+                    name: name.clone(),
+                    score: eval.dimensions[i],
+                    weight: self
+                        .slots
+                        .iter()
+                        .enumerate()
+                        .filter(|(si, _)| self.rules.scorer_dimension[*si] == i)
+                        .map(|(_, s)| s.weight)
+                        .sum(),
+                })
+                .collect(),
+            scorers: self.summaries(eval),
+            top_reasons: self.top_reasons(eval),
+            degraded: eval.outcomes.iter().any(|o| o.status != ScorerStatus::Ok),
+            disqualifications: eval.disqualifications.clone(),
+            next_stage: gap.stage,
+            next_stage_gap: gap.summary,
+            policy: self.policy.clone(),
+            as_of_ms: eval.as_of_ms,
+        }
+    }
+
+    fn explanation(&self, eval: Evaluation, decision: Decision) -> Explanation {
+        let summaries = decision.scorers.clone();
+        let scorers: Vec<ScorerTrail> = self
+            .slots
+            .iter()
+            .zip(&eval.outcomes)
+            .zip(summaries)
+            .map(|((slot, o), summary)| ScorerTrail {
+                summary,
+                reasons: o.score.reasons().iter().map(|r| Self::reason_item(slot, r)).collect(),
+                facts: o
+                    .score
+                    .facts()
+                    .iter()
+                    .map(|f| FactItem { name: format!("{}.{}", slot.id, f.name), value: f.value.clone() })
+                    .collect(),
+            })
+            .collect();
+        let stages: Vec<StageEvaluation> = self
+            .rules
+            .stages
+            .iter()
+            .zip(&eval.gates)
+            .rev()
+            .map(|(rule, results)| StageEvaluation {
+                stage: rule.stage,
+                passed: results.iter().all(|(p, _)| *p),
+                gates: rule
+                    .gates
+                    .iter()
+                    .zip(results)
+                    .map(|(g, (p, a))| Self::gate_result(g, *p, a))
+                    .collect(),
+                description: rule.description.clone(),
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        if eval.future_events_hidden > 0 {
+            warnings.push(format!(
+                "{} event(s) after as_of were ignored (decisions only see the past of as_of)",
+                eval.future_events_hidden
+            ));
+        }
+        for (slot, o) in self.slots.iter().zip(&eval.outcomes) {
+            if o.status == ScorerStatus::Failed {
+                warnings.push(format!("scorer `{}` failed: {}", slot.id, o.error));
+            }
+            warnings.extend(o.warnings.iter().cloned());
+        }
+        if let Some(ids) = &eval.capped_by {
+            warnings.push(format!(
+                "stage capped at {} because required scorer(s) {ids} failed",
+                self.required_failure_cap
+            ));
+        }
+        for c in &eval.ignored_codes {
+            warnings.push(format!("disqualifier not applied (not in the policy's [disqualifiers]): {c}"));
+        }
+        let gap = self.gap(&eval);
+        let mut explanation = Explanation { decision, scorers, stages, gap, warnings, text: String::new() };
+        explanation.text = crate::render::text(&explanation);
+        explanation
+    }
+}

@@ -1,0 +1,202 @@
+//! Policy parsing and resolution: every refusal names line and key.
+
+use super::*;
+
+const GOOD: &str = r#"
+[policy]
+name = "test"
+version = "1.2.3"
+
+[[scorer]]
+id = "bant"
+library = "hql_bant"
+weight = 2
+dimension = "fit"
+required = true
+[scorer.config]
+typical_deal_size = 1000
+
+[[scorer]]
+id = "intent"
+library = "hql_intent"
+weight = 1
+
+[[stage]]
+stage = "MQL"
+[[stage.gate]]
+name = "some_total"
+subject = "total"
+op = ">="
+value = 20
+
+[[stage]]
+stage = "SQL"
+[[stage.gate]]
+name = "authority"
+subject = "bant.authority"
+op = "in"
+value = ["decision_maker", "economic_buyer"]
+[[stage.gate]]
+name = "engaged"
+subject = "dimension.engagement"
+op = ">="
+value = 30.5
+
+[[stage]]
+stage = "HQL"
+[[stage.gate]]
+name = "budget"
+subject = "bant.budget_confirmed"
+op = "=="
+value = true
+
+[disqualifiers]
+codes = ["intent.unsubscribed"]
+"#;
+
+fn parse(text: &str) -> Result<Policy, PolicyError> {
+    Policy::parse(Path::new("policies/test.toml"), text.to_string())
+}
+
+fn catalog() -> Vec<ScorerCatalog> {
+    vec![
+        ScorerCatalog {
+            id: "bant".into(),
+            dimension: "fit".into(),
+            facts: vec![("authority".into(), FactKind::Text), ("budget_confirmed".into(), FactKind::Bool)],
+            disqualifiers: vec![],
+        },
+        ScorerCatalog {
+            id: "intent".into(),
+            dimension: "engagement".into(),
+            facts: vec![("bottom_funnel_events".into(), FactKind::Number)],
+            disqualifiers: vec!["intent.unsubscribed".into()],
+        },
+    ]
+}
+
+fn err(text: &str) -> PolicyError {
+    match parse(text) {
+        Ok(p) => match p.resolve(&catalog()) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e,
+        },
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_good_policy_parses_and_resolves() {
+    let p = parse(GOOD).expect("parses");
+    assert_eq!(p.name, "test");
+    assert_eq!(p.scorers.len(), 2);
+    assert_eq!(p.scorers[0].config_json, r#"{"typical_deal_size":1000}"#);
+    assert_eq!(p.scorers[1].config_json, "{}");
+    assert_eq!(p.required_failure_cap, Stage::Mql);
+    let r = p.resolve(&catalog()).expect("resolves");
+    assert_eq!(r.dimensions, vec!["fit", "engagement"]);
+    assert_eq!(r.scorer_dimension, vec![0, 1]);
+    assert_eq!(r.stages.len(), 3);
+    assert_eq!(r.stages[0].next, Some(Stage::Sql));
+    assert_eq!(r.stages[1].next, Some(Stage::Hql));
+    assert_eq!(r.stages[2].next, None);
+    assert_eq!(r.first_stage, Some(Stage::Mql));
+    assert_eq!(r.stages[1].gates[1].subject, Subject::Dimension(1));
+}
+
+#[test]
+fn unknown_keys_are_refused_with_line_and_path() {
+    let e = err(&GOOD.replace("weight = 2\n", "weight = 2\nwieght = 3\n"));
+    assert_eq!(e.key, "scorer[0].wieght");
+    assert!(e.message.contains("wieght"), "{e}");
+    assert_eq!(e.line, Some(10), "{e}");
+    assert!(
+        e.to_string().starts_with("policy policies/test.toml:10:1: scorer[0].wieght: unknown field"),
+        "{e}"
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_line() {
+    let e = err("[policy]\nname = \"x\nversion = 1\n");
+    assert!(e.line.is_some(), "{e}");
+}
+
+#[test]
+fn bad_weight_names_the_key() {
+    let e = err(&GOOD.replace("weight = 2", "weight = -1"));
+    assert_eq!(e.key, "scorer[0].weight");
+    assert_eq!(e.line, Some(9));
+    let e = err(&GOOD.replace("weight = 1\n", "weight = \"heavy\"\n"));
+    assert_eq!(e.key, "scorer[1].weight");
+}
+
+#[test]
+fn duplicate_ids_and_bad_libraries() {
+    let e = err(&GOOD.replace("id = \"intent\"", "id = \"bant\""));
+    assert_eq!(e.key, "scorer[1].id");
+    assert!(e.message.contains("duplicate"));
+    let e = err(&GOOD.replace("library = \"hql_intent\"", "library = \"../evil\""));
+    assert_eq!(e.key, "scorer[1].library");
+}
+
+#[test]
+fn stage_order_and_names() {
+    let swapped = GOOD
+        .replacen("stage = \"MQL\"", "stage = \"TMP\"", 1)
+        .replacen("stage = \"HQL\"", "stage = \"MQL\"", 1)
+        .replacen("stage = \"TMP\"", "stage = \"HQL\"", 1);
+    let e = err(&swapped);
+    assert_eq!(e.key, "stage[1].stage");
+    assert!(e.message.contains("lowest first"), "{e}");
+    let e = err(&GOOD.replace("stage = \"MQL\"", "stage = \"WARM\""));
+    assert_eq!(e.key, "stage[0].stage");
+    let e = err(&GOOD.replace("stage = \"MQL\"", "stage = \"DISQUALIFIED\""));
+    assert!(e.message.contains("[disqualifiers]"));
+}
+
+#[test]
+fn gate_subjects_resolve_against_scorers() {
+    let e = err(&GOOD.replace("subject = \"bant.authority\"", "subject = \"bant.athority\""));
+    assert_eq!(e.key, "stage[1].gate[0].subject");
+    assert!(e.message.contains("authority, budget_confirmed"), "{e}");
+    let e = err(&GOOD.replace("subject = \"bant.authority\"", "subject = \"crm.authority\""));
+    assert!(e.message.contains("unknown scorer `crm`"), "{e}");
+    let e = err(&GOOD.replace("dimension.engagement", "dimension.product"));
+    assert!(e.message.contains("unknown dimension"), "{e}");
+    let e = err(&GOOD.replace("subject = \"total\"", "subject = \"everything\""));
+    assert_eq!(e.key, "stage[0].gate[0].subject");
+}
+
+#[test]
+fn operators_and_values_must_fit_the_subject() {
+    let e = err(&GOOD.replace("op = \">=\"\nvalue = 20", "op = \"~\"\nvalue = 20"));
+    assert_eq!(e.key, "stage[0].gate[0].op");
+    let e = err(&GOOD.replace("op = \"==\"\nvalue = true", "op = \">=\"\nvalue = true"));
+    assert_eq!(e.key, "stage[2].gate[0].op");
+    let e = err(&GOOD.replace("op = \"==\"\nvalue = true", "op = \"==\"\nvalue = 1"));
+    assert_eq!(e.key, "stage[2].gate[0].value");
+    let e = err(&GOOD.replace("op = \"in\"", "op = \"==\""));
+    assert_eq!(e.key, "stage[1].gate[0].value");
+}
+
+#[test]
+fn disqualifier_codes_must_be_declared() {
+    let e = err(&GOOD.replace("\"intent.unsubscribed\"", "\"intent.unsubscribd\""));
+    assert_eq!(e.key, "disqualifiers.codes[0]");
+    assert!(e.message.contains("intent.unsubscribed"), "{e}");
+}
+
+#[test]
+fn a_policy_needs_scorers_and_a_valid_cap() {
+    let e = err("[policy]\nname = \"x\"\nversion = \"1\"\n");
+    assert!(e.message.contains("at least one [[scorer]]"));
+    let e = err(&GOOD.replace("[policy]", "[scoring]\nrequired_failure_cap = \"WARM\"\n\n[policy]"));
+    assert_eq!(e.key, "scoring.required_failure_cap");
+}
+
+#[test]
+fn explicit_next_must_be_above() {
+    let e = err(&GOOD.replace("stage = \"SQL\"\n", "stage = \"SQL\"\nnext = \"MQL\"\n"));
+    assert_eq!(e.key, "stage[1].next");
+}

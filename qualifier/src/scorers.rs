@@ -1,0 +1,249 @@
+//! A policy's scorer slots: one configured scorer instance each, dynamic (a
+//! loaded library, called through the C ABI) or static (linked in, called
+//! through the SDK trait), run with isolation.
+//!
+//! Isolation here means: a scorer that errors or panics yields a FAILED
+//! outcome for that decision and nothing else (the SDK catches panics at the
+//! ABI boundary; static scorers are wrapped in `catch_unwind` here), and a
+//! scorer's output is checked against what it declared before anyone uses it
+//! (finite score clamped to 0–100, declared facts of the declared kind,
+//! declared disqualifier codes). A misbehaving plugin can lower the quality of
+//! its own contribution, never corrupt a decision.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+
+use hql_plugin_api::host::AbiInstance;
+use hql_plugin_api::view::LeadView;
+use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, Score};
+
+use crate::decision::ScorerStatus;
+use crate::error::{LoadError, PolicyError};
+use crate::plugin::{self, PluginSpec};
+use crate::policy::Policy;
+
+/// Routes a plugin's log lines into `tracing`, tagged with the scorer id.
+struct TracingSink {
+    scorer: String,
+}
+
+impl LogSink for TracingSink {
+    fn enabled(&self, level: Level) -> bool {
+        match level {
+            Level::Error => tracing::enabled!(target: "hql::plugin", tracing::Level::ERROR),
+            Level::Warn => tracing::enabled!(target: "hql::plugin", tracing::Level::WARN),
+            Level::Info => tracing::enabled!(target: "hql::plugin", tracing::Level::INFO),
+            Level::Debug => tracing::enabled!(target: "hql::plugin", tracing::Level::DEBUG),
+            Level::Trace => tracing::enabled!(target: "hql::plugin", tracing::Level::TRACE),
+        }
+    }
+
+    fn log(&self, level: Level, message: &str) {
+        let scorer = self.scorer.as_str();
+        match level {
+            Level::Error => tracing::error!(target: "hql::plugin", scorer, "{message}"),
+            Level::Warn => tracing::warn!(target: "hql::plugin", scorer, "{message}"),
+            Level::Info => tracing::info!(target: "hql::plugin", scorer, "{message}"),
+            Level::Debug => tracing::debug!(target: "hql::plugin", scorer, "{message}"),
+            Level::Trace => tracing::trace!(target: "hql::plugin", scorer, "{message}"),
+        }
+    }
+}
+
+enum Backend {
+    /// Loaded from a shared library, called through the C ABI.
+    Abi(AbiInstance),
+    /// Linked in, called through the SDK trait.
+    Native(Box<dyn DynScorer>, Logger),
+}
+
+/// One configured scorer of a policy.
+pub(crate) struct Slot {
+    pub(crate) id: String,
+    pub(crate) spec: PluginSpec,
+    pub(crate) library_file: String,
+    pub(crate) library_sha256: String,
+    pub(crate) dimension: String,
+    /// Normalised: all slots' weights sum to 1.
+    pub(crate) weight: f64,
+    pub(crate) required: bool,
+    backend: Backend,
+}
+
+/// What one scorer produced for one lead, already checked.
+pub(crate) struct Outcome {
+    pub(crate) status: ScorerStatus,
+    pub(crate) score: Score,
+    pub(crate) error: String,
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Slot {
+    /// Runs the scorer on `view`; never panics, never fails the decision.
+    pub(crate) fn run(&self, view: &LeadView<'_>) -> Outcome {
+        let raw = match &self.backend {
+            Backend::Abi(instance) => instance.score(view).map_err(|e| e.to_string()),
+            Backend::Native(scorer, logger) => {
+                let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger);
+                match catch_unwind(AssertUnwindSafe(|| scorer.score(&view.lead(), &ctx))) {
+                    Ok(result) => result.map_err(|e| e.message),
+                    Err(panic) => {
+                        Err(format!("scorer panicked: {}", hql_plugin_api::export::panic_message(&*panic)))
+                    }
+                }
+            }
+        };
+        match raw {
+            Ok(score) => self.check(score),
+            Err(error) => {
+                tracing::debug!(target: "hql::plugin", scorer = %self.id, %error, "scorer failed");
+                Outcome { status: ScorerStatus::Failed, score: Score::new(0.0), error, warnings: Vec::new() }
+            }
+        }
+    }
+
+    /// Holds a score to what the plugin declared.
+    fn check(&self, score: Score) -> Outcome {
+        let mut warnings = Vec::new();
+        let value = score.value();
+        if !value.is_finite() {
+            return Outcome {
+                status: ScorerStatus::Failed,
+                score: Score::new(0.0),
+                error: format!("returned a non-finite score ({value})"),
+                warnings,
+            };
+        }
+        let mut clean = Score::new(value.clamp(0.0, 100.0));
+        if !(0.0..=100.0).contains(&value) {
+            warnings.push(format!("scorer `{}` returned {value}, outside 0-100; clamped", self.id));
+        }
+        for r in score.reasons() {
+            if r.points.is_finite() {
+                clean.push_reason(r.clone());
+            } else {
+                warnings.push(format!(
+                    "scorer `{}` gave reason `{}` non-finite points; dropped",
+                    self.id, r.code
+                ));
+            }
+        }
+        for f in score.facts() {
+            match self.spec.facts.iter().find(|(n, _)| *n == f.name) {
+                Some((_, kind)) if *kind == f.value.kind() => {
+                    if matches!(f.value, hql_plugin_api::FactValue::Number(n) if !n.is_finite()) {
+                        warnings.push(format!(
+                            "scorer `{}` set fact `{}` to a non-finite number; dropped",
+                            self.id, f.name
+                        ));
+                    } else {
+                        clean.fact(f.name.clone(), f.value.clone());
+                    }
+                }
+                Some((_, kind)) => warnings.push(format!(
+                    "scorer `{}` set fact `{}` as {} but declared it {}; dropped",
+                    self.id,
+                    f.name,
+                    f.value.kind().as_str(),
+                    kind.as_str()
+                )),
+                None => {
+                    warnings.push(format!("scorer `{}` set undeclared fact `{}`; dropped", self.id, f.name))
+                }
+            }
+        }
+        for d in score.disqualifiers() {
+            if self.spec.disqualifiers.iter().any(|c| *c == d.code) {
+                clean.disqualify(d.code.clone(), d.message.clone());
+            } else {
+                warnings.push(format!(
+                    "scorer `{}` reported undeclared disqualifier `{}`; dropped",
+                    self.id, d.code
+                ));
+            }
+        }
+        Outcome { status: ScorerStatus::Ok, score: clean, error: String::new(), warnings }
+    }
+}
+
+/// Loads every scorer the policy names, from libraries in `dir` or from the
+/// static set, and creates each instance with its config.
+pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Result<Vec<Slot>, LoadError> {
+    let total_weight: f64 = policy.scorers.iter().map(|s| s.weight).sum();
+    let mut slots = Vec::with_capacity(policy.scorers.len());
+    for (i, entry) in policy.scorers.iter().enumerate() {
+        let sink: Arc<dyn LogSink> = Arc::new(TracingSink { scorer: entry.id.clone() });
+        let (spec, library_file, library_sha256, backend) = match source {
+            crate::engine::ScorerSource::PluginDir(dir) => {
+                let lib = plugin::load(dir, &entry.library, &entry.id)?;
+                // SAFETY: the descriptor passed every check in `plugin::load`.
+                let instance = unsafe { AbiInstance::create(lib.descriptor, &entry.config_json, sink) }
+                    .map_err(|errors| config_error(policy, i, &lib.spec, &lib.file_name, errors))?;
+                (lib.spec, lib.file_name, lib.sha256, Backend::Abi(instance))
+            }
+            crate::engine::ScorerSource::Static(set) => {
+                let Some((_, native)) = set.iter().find(|(name, _)| *name == entry.library) else {
+                    return Err(LoadError::Plugin(crate::error::PluginLoadError::NotFound {
+                        file: Path::new("static").join(&entry.library),
+                        scorer: entry.id.clone(),
+                    }));
+                };
+                let spec = native_spec(native);
+                let logger = Logger::native(sink);
+                let scorer =
+                    (native.create)(&Config::new(&entry.config_json, logger.clone())).map_err(|e| {
+                        config_error(policy, i, &spec, &format!("static:{}", entry.library), vec![e])
+                    })?;
+                (spec, format!("static:{}", entry.library), String::new(), Backend::Native(scorer, logger))
+            }
+        };
+        let dimension = entry.dimension.clone().unwrap_or_else(|| spec.dimension.clone());
+        slots.push(Slot {
+            id: entry.id.clone(),
+            spec,
+            library_file,
+            library_sha256,
+            dimension,
+            weight: entry.weight / total_weight,
+            required: entry.required,
+            backend,
+        });
+    }
+    Ok(slots)
+}
+
+fn native_spec(native: &NativeScorer) -> PluginSpec {
+    let s = &native.spec;
+    PluginSpec {
+        name: s.name.to_string(),
+        version: s.version.to_string(),
+        dimension: s.dimension.to_string(),
+        description: s.description.to_string(),
+        abi_major: hql_plugin_api::abi::HQL_ABI_MAJOR,
+        abi_minor: hql_plugin_api::abi::HQL_ABI_MINOR,
+        facts: s.facts.iter().map(|f| (f.name.to_string(), f.kind)).collect(),
+        disqualifiers: s.disqualifiers.iter().map(|c| c.code.to_string()).collect(),
+    }
+}
+
+/// A plugin refused its config: point at the key in the policy file.
+fn config_error(
+    policy: &Policy,
+    index: usize,
+    spec: &PluginSpec,
+    file: &str,
+    errors: Vec<hql_plugin_api::ConfigError>,
+) -> LoadError {
+    let first = errors.into_iter().next().unwrap_or_else(|| hql_plugin_api::ConfigError::new("", "refused"));
+    let key = if first.key.is_empty() {
+        format!("scorer[{index}].config")
+    } else {
+        format!("scorer[{index}].config.{}", first.key)
+    };
+    let error: PolicyError = policy.error_at(
+        &key,
+        format!("plugin `{}` {} ({file}) rejected its config: {}", spec.name, spec.version, first.message),
+    );
+    LoadError::Policy(error)
+}

@@ -1,0 +1,379 @@
+//! The pipeline end to end, in process, with scorers linked statically.
+//! (The same pipeline over real shared libraries and gRPC is tested in the
+//! workspace's `tests` crate.)
+
+use std::io::Write;
+
+use hql_plugin_api::record::{AttributeValue, EventRecord, LeadRecord};
+use hql_plugin_api::{
+    CodeSpec, Config, ConfigError, Context, FactSpec, Lead, NativeScorer, Score, ScoreError, Scorer,
+};
+use hql_qualifier::{Engine, LoadError, LoadOptions, ScorerSource, ScorerStatus, Stage};
+use serde::Deserialize;
+
+const AS_OF: i64 = 1_795_420_800_000;
+const DAY: i64 = 86_400_000;
+
+/// Fit from the `fit` attribute; disqualifies competitors.
+struct Fit {
+    bonus: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FitConfig {
+    bonus: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig { bonus: 0.0 }
+    }
+}
+
+impl Scorer for Fit {
+    const NAME: &'static str = "fit";
+    const VERSION: &'static str = "1.0.0";
+    const DIMENSION: &'static str = "fit";
+    const FACTS: &'static [FactSpec] = &[FactSpec::text("tier", "A, B or C")];
+    const DISQUALIFIERS: &'static [CodeSpec] = &[
+        CodeSpec::new("fit.competitor", "works for a competitor"),
+        CodeSpec::new("fit.student", "a student"),
+    ];
+
+    fn configure(config: &Config<'_>) -> Result<Self, ConfigError> {
+        let c: FitConfig = config.parse()?;
+        if c.bonus < 0.0 {
+            return Err(ConfigError::new("bonus", "must not be negative"));
+        }
+        Ok(Fit { bonus: c.bonus })
+    }
+
+    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+        let fit = match lead.attribute("fit") {
+            Some(hql_plugin_api::Attribute::Number(n)) => n,
+            _ => 0.0,
+        };
+        let mut s = Score::new(fit + self.bonus);
+        s.reason("fit.value", fit, format!("fit attribute is {fit}")).field("attributes.fit");
+        s.fact(
+            "tier",
+            if fit >= 70.0 {
+                "A"
+            } else if fit >= 40.0 {
+                "B"
+            } else {
+                "C"
+            },
+        );
+        if let Some(hql_plugin_api::Attribute::Bool(true)) = lead.attribute("competitor") {
+            s.disqualify("fit.competitor", "works for a competitor");
+        }
+        if let Some(hql_plugin_api::Attribute::Bool(true)) = lead.attribute("student") {
+            s.disqualify("fit.student", "a student");
+        }
+        Ok(s)
+    }
+}
+
+/// 25 points per demo request.
+struct Demos;
+
+impl Scorer for Demos {
+    const NAME: &'static str = "demos";
+    const VERSION: &'static str = "2.0.0";
+    const DIMENSION: &'static str = "engagement";
+    const FACTS: &'static [FactSpec] = &[FactSpec::number("count", "demo requests")];
+
+    fn configure(_config: &Config<'_>) -> Result<Self, ConfigError> {
+        Ok(Demos)
+    }
+
+    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+        let mut s = Score::new(0.0);
+        let mut n = 0usize;
+        for e in lead.events().filter(|e| e.event_type() == "demo_request") {
+            n += 1;
+            s.reason("demos.request", 25.0, "requested a demo").event(e.index());
+        }
+        s.set_value((n as f64 * 25.0).min(100.0));
+        s.fact("count", n);
+        Ok(s)
+    }
+}
+
+/// Panics or fails on demand, by lead id.
+struct Flaky;
+
+impl Scorer for Flaky {
+    const NAME: &'static str = "flaky";
+    const VERSION: &'static str = "0.1.0";
+    const DIMENSION: &'static str = "engagement";
+
+    fn configure(_config: &Config<'_>) -> Result<Self, ConfigError> {
+        Ok(Flaky)
+    }
+
+    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+        if lead.lead_id().starts_with("panic") {
+            panic!("boom on {}", lead.lead_id());
+        }
+        if lead.lead_id().starts_with("fail") {
+            return Err(ScoreError::new("upstream unavailable"));
+        }
+        let mut s = Score::new(50.0);
+        s.reason("flaky.ok", 50.0, "fine");
+        Ok(s)
+    }
+}
+
+const POLICY: &str = r#"
+[policy]
+name = "pipeline-test"
+version = "3"
+
+[scoring]
+top_reasons = 2
+required_failure_cap = "MQL"
+
+[[scorer]]
+id = "fit"
+library = "fit"
+weight = 2
+
+[[scorer]]
+id = "demos"
+library = "demos"
+weight = 1
+
+[[scorer]]
+id = "flaky"
+library = "flaky"
+weight = 1
+required = true
+
+[[stage]]
+stage = "MQL"
+description = "Some interest"
+[[stage.gate]]
+name = "total"
+subject = "total"
+op = ">="
+value = 20
+
+[[stage]]
+stage = "SQL"
+[[stage.gate]]
+name = "demo"
+subject = "demos.count"
+op = ">="
+value = 1
+hint = "Offer a demo."
+[[stage.gate]]
+name = "fit"
+subject = "dimension.fit"
+op = ">="
+value = 40
+
+[[stage]]
+stage = "HQL"
+[[stage.gate]]
+name = "tier"
+subject = "fit.tier"
+op = "in"
+value = ["A"]
+hint = "Needs an A-tier account."
+[[stage.gate]]
+name = "two_demos"
+subject = "demos.count"
+op = ">="
+value = 2
+
+[disqualifiers]
+codes = ["fit.competitor"]
+"#;
+
+fn engine_with(policy: &str) -> Result<Engine, LoadError> {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(policy.as_bytes()).expect("write policy");
+    Engine::load(&LoadOptions {
+        policy_path: file.path().to_path_buf(),
+        scorers: ScorerSource::Static(vec![
+            ("fit".to_string(), NativeScorer::of::<Fit>()),
+            ("demos".to_string(), NativeScorer::of::<Demos>()),
+            ("flaky".to_string(), NativeScorer::of::<Flaky>()),
+        ]),
+    })
+}
+
+fn engine() -> Engine {
+    engine_with(POLICY).expect("policy loads")
+}
+
+fn lead(id: &str, fit: f64, demos: usize) -> LeadRecord {
+    let mut l = LeadRecord { lead_id: id.to_string(), ..LeadRecord::default() };
+    l.attributes.insert("fit".into(), AttributeValue::Number(fit));
+    for i in 0..demos {
+        l.events.push(EventRecord::new("demo_request", AS_OF - (i as i64 + 1) * DAY));
+    }
+    l
+}
+
+#[test]
+fn stages_follow_the_gates() {
+    let e = engine();
+    assert_eq!(e.qualify(&lead("a", 0.0, 0), AS_OF).stage, Stage::Unqualified);
+    // total = (2*30 + 0 + 50) / 4 = 27.5 -> MQL
+    let d = e.qualify(&lead("b", 30.0, 0), AS_OF);
+    assert_eq!(d.score, 27.5);
+    assert_eq!(d.stage, Stage::Mql);
+    assert_eq!(d.next_stage, Some(Stage::Sql));
+    assert!(d.next_stage_gap.contains("demos.count >= 1 (is 0)"), "{}", d.next_stage_gap);
+    assert!(d.next_stage_gap.contains("dimension.fit >= 40 (is 30)"), "{}", d.next_stage_gap);
+    let d = e.qualify(&lead("c", 50.0, 1), AS_OF);
+    assert_eq!(d.stage, Stage::Sql);
+    assert_eq!(d.next_stage, Some(Stage::Hql));
+    let d = e.qualify(&lead("d", 80.0, 2), AS_OF);
+    assert_eq!(d.stage, Stage::Hql);
+    assert_eq!(d.next_stage, None);
+    assert_eq!(d.next_stage_gap, "Highest stage reached.");
+}
+
+#[test]
+fn scores_combine_by_normalised_weight_and_dimension() {
+    let d = engine().qualify(&lead("w", 80.0, 2), AS_OF);
+    // fit 80 w .5, demos 50 w .25, flaky 50 w .25
+    assert_eq!(d.score, 65.0);
+    let fit = d.dimensions.iter().find(|x| x.name == "fit").expect("fit");
+    assert_eq!((fit.score, fit.weight), (80.0, 0.5));
+    let eng = d.dimensions.iter().find(|x| x.name == "engagement").expect("engagement");
+    assert_eq!((eng.score, eng.weight), (50.0, 0.5));
+    let demos = &d.scorers[1];
+    assert_eq!((demos.name.as_str(), demos.version.as_str()), ("demos", "2.0.0"));
+    assert_eq!((demos.score, demos.weight, demos.contribution), (50.0, 0.25, 12.5));
+    assert_eq!(demos.status, ScorerStatus::Ok);
+}
+
+#[test]
+fn top_reasons_are_the_largest_effects() {
+    let d = engine().qualify(&lead("t", 80.0, 2), AS_OF);
+    assert_eq!(d.top_reasons.len(), 2);
+    assert_eq!(d.top_reasons[0].code, "fit.value"); // 80 * .5 = 40
+    assert_eq!(d.top_reasons[1].code, "flaky.ok"); // 50 * .25, above each 25 * .25 demo
+    let x = engine_with(&POLICY.replace("top_reasons = 2", "top_reasons = 5")).expect("loads");
+    let d = x.qualify(&lead("t", 80.0, 2), AS_OF);
+    let codes: Vec<&str> = d.top_reasons.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, vec!["fit.value", "flaky.ok", "demos.request", "demos.request"]);
+    assert_eq!(d.top_reasons[2].events, vec![0]);
+    assert_eq!(d.top_reasons[3].events, vec![1]);
+}
+
+#[test]
+fn listed_codes_disqualify_others_only_warn() {
+    let e = engine();
+    let mut l = lead("q", 90.0, 3);
+    l.attributes.insert("competitor".into(), AttributeValue::Bool(true));
+    let d = e.qualify(&l, AS_OF);
+    assert_eq!(d.stage, Stage::Disqualified);
+    assert_eq!(d.disqualifications.len(), 1);
+    assert_eq!(d.disqualifications[0].code, "fit.competitor");
+    assert_eq!(d.next_stage, None);
+    assert!(d.next_stage_gap.starts_with("Disqualified (fit.competitor)"));
+
+    let mut l = lead("s", 90.0, 3);
+    l.attributes.insert("student".into(), AttributeValue::Bool(true));
+    let x = e.explain(&l, AS_OF);
+    assert_eq!(x.decision.stage, Stage::Hql);
+    assert!(x.warnings.iter().any(|w| w.contains("fit.student")), "{:?}", x.warnings);
+}
+
+#[test]
+fn a_panicking_scorer_degrades_and_caps_but_never_crashes() {
+    let e = engine();
+    let d = e.qualify(&lead("panic-1", 90.0, 3), AS_OF);
+    assert!(d.degraded);
+    let flaky = &d.scorers[2];
+    assert_eq!(flaky.status, ScorerStatus::Failed);
+    assert!(flaky.error.contains("boom on panic-1"), "{}", flaky.error);
+    assert_eq!(flaky.contribution, 0.0);
+    // HQL gates pass, but flaky is required: capped at MQL.
+    assert_eq!(d.stage, Stage::Mql);
+    assert!(d.next_stage_gap.contains("capped at MQL"), "{}", d.next_stage_gap);
+    let d = e.qualify(&lead("fail-1", 90.0, 3), AS_OF);
+    assert_eq!(d.scorers[2].error, "upstream unavailable");
+    // The engine keeps working afterwards.
+    assert!(!e.qualify(&lead("ok", 90.0, 3), AS_OF).degraded);
+}
+
+#[test]
+fn explain_decision_equals_qualify_decision() {
+    let e = engine();
+    for l in [lead("a", 0.0, 0), lead("b", 55.0, 1), lead("panic-x", 80.0, 2)] {
+        let d = e.qualify(&l, AS_OF);
+        let x = e.explain(&l, AS_OF);
+        assert_eq!(d, x.decision);
+        assert_eq!(x.scorers.len(), 3);
+        assert_eq!(x.stages.first().map(|s| s.stage), Some(Stage::Hql), "highest first");
+        assert!(x.text.contains(&format!("Lead {}: {}", l.lead_id, d.stage)), "{}", x.text);
+    }
+}
+
+#[test]
+fn as_of_hides_later_events_and_ids_are_deterministic() {
+    let e = engine();
+    let mut l = lead("r", 50.0, 1);
+    l.events.push(EventRecord::new("demo_request", AS_OF + DAY));
+    let now = e.explain(&l, AS_OF);
+    assert_eq!(now.decision.scorers[1].score, 25.0);
+    assert!(now.warnings.iter().any(|w| w.starts_with("1 event(s) after as_of")), "{:?}", now.warnings);
+    let later = e.qualify(&l, AS_OF + 2 * DAY);
+    assert_eq!(later.scorers[1].score, 50.0);
+    assert_ne!(later.decision_id, now.decision.decision_id);
+    assert_eq!(e.qualify(&l, AS_OF).decision_id, now.decision.decision_id);
+    // Replaying before any event hides them all.
+    assert_eq!(e.qualify(&l, AS_OF - 10 * DAY).scorers[1].score, 0.0);
+}
+
+#[test]
+fn explanation_lists_every_gate_and_the_gap() {
+    let x = engine().explain(&lead("g", 30.0, 0), AS_OF);
+    let sql = x.stages.iter().find(|s| s.stage == Stage::Sql).expect("sql");
+    assert!(!sql.passed);
+    assert_eq!(sql.gates.len(), 2);
+    assert_eq!(sql.gates[0].actual, "0");
+    assert_eq!(sql.gates[0].required, "1");
+    assert_eq!(x.gap.stage, Some(Stage::Sql));
+    assert_eq!(x.gap.failing_gates.len(), 2);
+    assert_eq!(x.gap.summary, x.decision.next_stage_gap);
+    assert!(x.text.contains("Offer a demo."), "{}", x.text);
+    let facts: Vec<&str> = x.scorers[0].facts.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(facts, vec!["fit.tier"]);
+}
+
+#[test]
+fn a_rejected_config_names_the_key_and_line() {
+    let policy = POLICY.replace("weight = 2\n", "weight = 2\n[scorer.config]\nbonus = -5\n");
+    let err = match engine_with(&policy) {
+        Ok(_) => panic!("config must be refused"),
+        Err(e) => e,
+    };
+    let text = err.to_string();
+    assert!(text.contains("scorer[0].config.bonus"), "{text}");
+    assert!(text.contains("plugin `fit` 1.0.0"), "{text}");
+    assert!(text.contains(":15:1: scorer[0].config.bonus: "), "{text}");
+}
+
+#[test]
+fn policy_digest_and_scorer_listing() {
+    let e = engine();
+    assert_eq!(e.policy().name, "pipeline-test");
+    assert_eq!(e.policy().digest.len(), 64);
+    let infos = e.scorers();
+    assert_eq!(infos.len(), 3);
+    assert_eq!(infos[0].facts, vec!["fit.tier"]);
+    assert_eq!(infos[0].library, "static:fit");
+    assert_eq!(infos[0].weight, 0.5);
+    assert!(infos[2].required);
+    let other = engine_with(&POLICY.replace("version = \"3\"", "version = \"4\"")).expect("loads");
+    assert_ne!(other.policy().digest, e.policy().digest);
+}
