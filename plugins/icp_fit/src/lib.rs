@@ -1,0 +1,172 @@
+//! # `icp_fit`: ideal customer profile fit
+//!
+//! Fit is *who* the lead is, never what it did (domain notes, articles 000,
+//! 001 and 003): an HQL "aligns closely with the ideal customer profile" in
+//! firmographics, demographics and technographics. This scorer ignores events
+//! entirely, so a busy lead from the wrong market cannot look like a good fit,
+//! and intent is left to the `intent` scorer.
+//!
+//! The score is a weighted mean of three sub-scores (each 0–100, weights
+//! default 50/30/20): firmographic (industry, employees, revenue, region),
+//! demographic (seniority, department) and technographic (required, bonus and
+//! competing tools). Ranges give partial credit outside them, decaying with
+//! distance on a log scale, because a company slightly too small is still a
+//! plausible customer. Every rule emits one reason whose points are already
+//! weighted, so the reasons add up to the score.
+//!
+//! Missing data is unknown, not bad: an unknown attribute earns
+//! `unknown_share` of its rule (0 by default) and says so. Leads that must not
+//! be worked at all (competitors, free or throw-away e-mail, students and
+//! private persons, excluded industries, unserved regions) are reported as
+//! hard disqualifiers for the policy, with a 0-point reason carrying the
+//! evidence.
+//!
+//! Files: `config` (the ICP and its validation), `rules` (the three
+//! sub-scores), `gates` (disqualifiers without points), `fmt` (message
+//! formatting and rounding).
+#![forbid(unsafe_code)]
+
+mod config;
+mod fmt;
+mod gates;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use hql_plugin_api::{CodeSpec, Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
+
+use crate::config::IcpConfig;
+use crate::fmt::round2;
+use crate::rules::{Findings, SubScore};
+
+/// The ICP fit scorer: one instance per policy entry, read-only after `configure`.
+#[derive(Debug)]
+pub struct IcpFitScorer {
+    config: IcpConfig,
+}
+
+impl Scorer for IcpFitScorer {
+    const NAME: &'static str = "icp_fit";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const DIMENSION: &'static str = "fit";
+    const DESCRIPTION: &'static str = "Ideal customer profile fit: firmographics, demographics and technographics, with hard ICP disqualifiers";
+    const FACTS: &'static [FactSpec] = &[
+        FactSpec::number("firmographic_score", "Company fit (industry, employees, revenue, region), 0-100"),
+        FactSpec::number("demographic_score", "Contact fit (seniority, department), 0-100"),
+        FactSpec::number("technographic_score", "Tool-stack fit (required, bonus, competing tools), 0-100"),
+        FactSpec::bool(
+            "industry_match",
+            "The company's industry is a target industry; set only when the industry is known",
+        ),
+        FactSpec::bool(
+            "region_served",
+            "The company's region (or the contact's country's region) is served; set only when known",
+        ),
+        FactSpec::number(
+            "seniority_rank",
+            "Contact seniority: 0 unknown, 1 intern, 2 entry, 3 senior, 4 manager, 5 director, 6 vp, 7 c_level, 8 owner",
+        ),
+        FactSpec::number(
+            "known_attributes",
+            "ICP attributes known (industry, employees, revenue, region, seniority, department, technologies), 0-7",
+        ),
+        FactSpec::bool(
+            "competitor",
+            "The company or e-mail domain belongs to a competitor; set only when a domain is known",
+        ),
+    ];
+    const DISQUALIFIERS: &'static [CodeSpec] = &[
+        CodeSpec::new("icp.competitor", "The company or e-mail domain belongs to a competitor"),
+        CodeSpec::new("icp.free_mail", "Personal free-mail address while selling B2B only"),
+        CodeSpec::new("icp.disposable_email", "Disposable (throw-away) e-mail address"),
+        CodeSpec::new("icp.student", "Student, intern, trainee or private person (seniority or job title)"),
+        CodeSpec::new("icp.region_not_served", "The company's region is not served by sales"),
+        CodeSpec::new("icp.excluded_industry", "The company's industry is excluded from the ICP"),
+    ];
+
+    fn configure(config: &Config<'_>) -> Result<Self, ConfigError> {
+        let mut config: IcpConfig = config.parse()?;
+        config.normalise()?;
+        config.validate()?;
+        Ok(IcpFitScorer { config })
+    }
+
+    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+        let cfg = &self.config;
+        let mut findings = Findings::default();
+        let firmographic = rules::firmographic::score(cfg, lead, &mut findings);
+        let demographic = rules::demographic::score(cfg, lead, &mut findings);
+        let technographic = rules::technographic::score(cfg, lead, &mut findings);
+
+        let weighted: [(&SubScore, f64, &'static str); 3] = [
+            (&firmographic, cfg.weights.firmographic, "firmographic_score"),
+            (&demographic, cfg.weights.demographic, "demographic_score"),
+            (&technographic, cfg.weights.technographic, "technographic_score"),
+        ];
+        // Sub-scores without an active rule drop out and the others' weights
+        // are renormalised, so an empty criterion never drags the score down.
+        let active_weight: f64 =
+            weighted.iter().filter(|(s, _, _)| s.possible > 0.0).map(|(_, w, _)| w).sum();
+
+        let mut score = Score::new(0.0);
+        let mut total = 0.0;
+        for (sub, weight, _) in &weighted {
+            let factor = if sub.possible > 0.0 && active_weight > 0.0 {
+                weight / active_weight * 100.0 / sub.possible
+            } else {
+                0.0
+            };
+            for part in &sub.parts {
+                let points = round2(part.raw * factor);
+                total += points;
+                let reason = score.reason(part.code.clone(), points, part.message.clone());
+                for field in part.fields {
+                    reason.field(*field);
+                }
+            }
+        }
+        gates::check(&cfg.disqualifiers, lead, &mut score, &mut findings);
+        clamp_with_reason(&mut score, round2(total));
+
+        for (sub, _, fact) in &weighted {
+            if let Some(value) = sub.value() {
+                score.fact(*fact, round2(value));
+            }
+        }
+        if let Some(m) = findings.industry_match {
+            score.fact("industry_match", m);
+        }
+        if let Some(served) = findings.region_served {
+            score.fact("region_served", served);
+        }
+        score.fact("seniority_rank", lead.contact().seniority().to_raw());
+        score.fact("known_attributes", findings.known_attributes);
+        if let Some(c) = findings.competitor {
+            score.fact("competitor", c);
+        }
+        for (code, message) in findings.disqualifiers {
+            score.disqualify(code, message);
+        }
+        Ok(score)
+    }
+}
+
+/// Code of the reason that carries the clamping difference.
+const CLAMPED: &str = "icp_fit.clamped";
+
+/// Clamps `total` to 0–100; when that changes it, adds a `<name>.clamped`
+/// reason carrying the difference so the reasons still add up to the score.
+fn clamp_with_reason(score: &mut Score, total: f64) {
+    let value = total.clamp(0.0, 100.0);
+    if value != total {
+        let what = if total > 100.0 { "capped at 100" } else { "floored at 0" };
+        score.reason(
+            CLAMPED,
+            round2(value - total),
+            format!("Score {what} (reasons add up to {})", crate::fmt::num(total)),
+        );
+    }
+    score.set_value(value);
+}
+
+hql_plugin_api::export_scorer!(IcpFitScorer);

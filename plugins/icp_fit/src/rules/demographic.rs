@@ -1,0 +1,103 @@
+//! Demographics: is the *contact* someone who buys or champions the product?
+//! Seniority and department (articles 000 and 003: an HQL matches "the
+//! demographics … that define the target audience"; 003 qualifies on "job
+//! role").
+
+use hql_plugin_api::{Lead, Seniority};
+
+use super::{Findings, SubScore, listed};
+use crate::config::{IcpConfig, SeniorityShares};
+use crate::fmt::pct;
+
+/// Scores the contact.
+pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
+    let mut sub = SubScore::default();
+    seniority(cfg, lead, findings, &mut sub);
+    department(cfg, lead, findings, &mut sub);
+    sub
+}
+
+/// Share of the seniority points for `level`; `None` when unknown.
+pub(crate) fn seniority_share(shares: &SeniorityShares, level: Seniority) -> Option<f64> {
+    Some(match level {
+        Seniority::Unknown => return None,
+        Seniority::Intern => shares.intern,
+        Seniority::Entry => shares.entry,
+        Seniority::Senior => shares.senior,
+        Seniority::Manager => shares.manager,
+        Seniority::Director => shares.director,
+        Seniority::Vp => shares.vp,
+        Seniority::CLevel => shares.c_level,
+        Seniority::Owner => shares.owner,
+    })
+}
+
+fn seniority(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+    const FIELDS: &[&str] = &["contact.seniority"];
+    let d = &cfg.demographic;
+    let max = d.seniority_points;
+    let level = lead.contact().seniority();
+    match seniority_share(&d.seniority, level) {
+        None => sub.add(
+            max,
+            "icp_fit.seniority.unknown",
+            max * cfg.unknown_share,
+            "Seniority unknown: not provided".to_string(),
+            FIELDS,
+        ),
+        Some(share) => {
+            findings.known_attributes += 1;
+            sub.add(
+                max,
+                format!("icp_fit.seniority.{}", level.as_str()),
+                max * share,
+                format!("Seniority {} ({} of seniority points)", level.as_str(), pct(share)),
+                FIELDS,
+            );
+        }
+    }
+}
+
+fn department(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+    const FIELDS: &[&str] = &["contact.department"];
+    let d = &cfg.demographic;
+    let max = d.department_points;
+    let active = !d.target_departments.is_empty();
+    let department = lead.contact().department();
+    if department.is_empty() {
+        if active {
+            sub.add(
+                max,
+                "icp_fit.department.unknown",
+                max * cfg.unknown_share,
+                "Department unknown: not provided".to_string(),
+                FIELDS,
+            );
+        }
+        return;
+    }
+    findings.known_attributes += 1;
+    if !active {
+        return;
+    }
+    if listed(&d.target_departments, department) {
+        sub.add(
+            max,
+            "icp_fit.department.target",
+            max,
+            format!("Department '{department}' is a target department"),
+            FIELDS,
+        );
+    } else {
+        sub.add(
+            max,
+            "icp_fit.department.other",
+            max * d.other_department_share,
+            format!(
+                "Department '{department}' is not a target department ({} credit)",
+                pct(d.other_department_share)
+            ),
+            FIELDS,
+        );
+    }
+}

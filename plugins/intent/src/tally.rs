@@ -1,0 +1,187 @@
+//! One pass over the events: decay, source multiplier, grouping per type, and
+//! the counters behind the facts.
+//!
+//! Why each rule (articles 000, 002, 003):
+//! - **Decay**: "old signals fade"; an event counts `0.5^(age / half_life)`,
+//!   so one half-life ago is worth half, and events beyond `max_age_days` are
+//!   ignored altogether (with a reason).
+//! - **Third-party multiplier**: bought intent data (keyword research,
+//!   competitor and review sites) counts "with less confidence than
+//!   first-party behaviour" (article 001: HQLs usually come from first-party
+//!   data). An event whose source is unknown is third-party when its type is
+//!   a third-party type, first-party otherwise.
+//! - **Negative responses**: an event the lead answered negatively is not
+//!   interest; it subtracts `negative_response_points` (decayed) instead.
+//! - **Negative types** (unsubscribe, bounce, complaint) do not decay and do
+//!   not expire: an unsubscribe must be honoured however old it is.
+//!
+//! Grouping is by type in a `BTreeMap`, so the output order never depends on
+//! hashing; ages come from `Context::days_since`, never from a clock.
+
+use std::collections::BTreeMap;
+
+use hql_plugin_api::{Context, Event, Lead, Response, Source};
+
+use crate::config::{Rules, Stage, TypeRule};
+
+/// Window of the `recent_events_30d` fact and the frequency reason, days.
+pub(crate) const RECENT_WINDOW_DAYS: f64 = 30.0;
+
+/// Events of one type (or one kind of negative signal), aggregated.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Group<'a> {
+    /// The event type as sent.
+    pub(crate) event_type: &'a str,
+    /// How it is scored; `None` for an unknown type.
+    pub(crate) rule: Option<&'a TypeRule>,
+    /// Events in the group.
+    pub(crate) count: usize,
+    /// Of which third-party.
+    pub(crate) third_party: usize,
+    /// Sum of decayed, multiplied points, before any cap.
+    pub(crate) decayed: f64,
+    /// Age of the most recent event, days.
+    pub(crate) latest_age: f64,
+    /// Indexes of the events, in request order.
+    pub(crate) events: Vec<u32>,
+}
+
+impl<'a> Group<'a> {
+    fn new(event_type: &'a str, rule: Option<&'a TypeRule>) -> Group<'a> {
+        Group {
+            event_type,
+            rule,
+            count: 0,
+            third_party: 0,
+            decayed: 0.0,
+            latest_age: f64::INFINITY,
+            events: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, event: &Event<'_>, age: f64, points: f64, third_party: bool) {
+        self.count += 1;
+        self.third_party += usize::from(third_party);
+        self.decayed += points;
+        self.latest_age = self.latest_age.min(age);
+        self.events.push(event.index());
+    }
+}
+
+/// The most recent bottom-funnel event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Latest<'a> {
+    /// Its age, days.
+    pub(crate) age: f64,
+    /// Its type.
+    pub(crate) event_type: &'a str,
+    /// Its index.
+    pub(crate) index: u32,
+}
+
+/// Everything `explain` needs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Tally<'a> {
+    /// Counted events (within max age, not negative) per type.
+    pub(crate) types: BTreeMap<&'a str, Group<'a>>,
+    /// Negative-type events per type, any age.
+    pub(crate) negatives: BTreeMap<&'a str, Group<'a>>,
+    /// Events answered negatively (within max age).
+    pub(crate) negative_responses: Option<Group<'a>>,
+    /// Indexes of events older than `max_age_days`.
+    pub(crate) stale: Vec<u32>,
+    /// Counted bottom-funnel events.
+    pub(crate) bottom_funnel: usize,
+    /// Counted mid-funnel events.
+    pub(crate) mid_funnel: usize,
+    /// Counted top-funnel events.
+    pub(crate) top_funnel: usize,
+    /// Counted events treated as third-party.
+    pub(crate) third_party: usize,
+    /// Counted content downloads.
+    pub(crate) content_downloads: usize,
+    /// Counted events in the last 30 days, with their indexes.
+    pub(crate) recent: Vec<u32>,
+    /// The most recent counted bottom-funnel event.
+    pub(crate) latest_bottom: Option<Latest<'a>>,
+}
+
+impl Tally<'_> {
+    /// Negative-type events plus negative responses.
+    pub(crate) fn negative_events(&self) -> usize {
+        self.negatives.values().map(|g| g.count).sum::<usize>()
+            + self.negative_responses.as_ref().map_or(0, |g| g.count)
+    }
+}
+
+/// `0.5^(age / half_life)`.
+pub(crate) fn decay(age_days: f64, half_life_days: f64) -> f64 {
+    0.5f64.powf(age_days / half_life_days)
+}
+
+/// Walks the lead's events once.
+pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) -> Tally<'a> {
+    let mut t = Tally::default();
+    for event in lead.events() {
+        let event_type = event.event_type();
+        let rule = rules.types.get(event_type);
+        // The host never sends events after as_of; clamp anyway so a clock
+        // skew in the data cannot inflate a weight above 1.
+        let age = ctx.days_since(event.occurred_at()).max(0.0);
+
+        if let Some(r) = rule.filter(|r| r.stage == Stage::Negative) {
+            t.negatives
+                .entry(event_type)
+                .or_insert_with(|| Group::new(event_type, Some(r)))
+                .add(&event, age, 0.0, false);
+            continue;
+        }
+        if age > rules.max_age_days {
+            t.stale.push(event.index());
+            continue;
+        }
+        let weight = decay(age, rules.half_life_days);
+        if event.response() == Response::Negative {
+            t.negative_responses.get_or_insert_with(|| Group::new("negative_response", None)).add(
+                &event,
+                age,
+                rules.negative_response_points * weight,
+                false,
+            );
+            continue;
+        }
+
+        let third_party = match event.source() {
+            Source::ThirdParty => true,
+            Source::FirstParty => false,
+            Source::Unknown => rule.is_some_and(|r| r.third_party_type),
+        };
+        let multiplier = if third_party { rules.third_party_multiplier } else { 1.0 };
+        let points = rule.map_or(0.0, |r| r.points) * multiplier * weight;
+        t.types.entry(event_type).or_insert_with(|| Group::new(event_type, rule)).add(
+            &event,
+            age,
+            points,
+            third_party,
+        );
+
+        t.third_party += usize::from(third_party);
+        if age <= RECENT_WINDOW_DAYS {
+            t.recent.push(event.index());
+        }
+        let Some(r) = rule else { continue };
+        t.content_downloads += usize::from(r.content);
+        match r.stage {
+            Stage::BottomFunnel => {
+                t.bottom_funnel += 1;
+                if t.latest_bottom.is_none_or(|l| age < l.age) {
+                    t.latest_bottom = Some(Latest { age, event_type, index: event.index() });
+                }
+            }
+            Stage::MidFunnel => t.mid_funnel += 1,
+            Stage::TopFunnel => t.top_funnel += 1,
+            Stage::ThirdParty | Stage::Other | Stage::Negative => {}
+        }
+    }
+    t
+}
