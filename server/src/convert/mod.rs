@@ -1,0 +1,10 @@
+//! Between `hql.v1` messages and the domain: requests in, answers out.
+//!
+//! Kept apart from the handlers so each direction can be read, and tested,
+//! without a server: [`lead`] validates and normalises incoming leads,
+//! [`decision`] carries decisions and explanations back, and [`time`] is the
+//! one place that knows how a `Timestamp` maps to the domain's milliseconds.
+
+pub(crate) mod decision;
+pub(crate) mod lead;
+pub(crate) mod time;

@@ -1,0 +1,38 @@
+//! `hqld`, the HQL gRPC server: the transport around [`hql_qualifier::Engine`].
+//!
+//! Everything gRPC stops here. Requests are validated and converted into the
+//! domain's [`LeadRecord`](hql_plugin_api::record::LeadRecord), the engine
+//! decides, and the answer is converted back into `hql.v1` messages. The core
+//! never sees a protobuf type or a `tonic::Status`.
+//!
+//! Map of the crate:
+//! - [`config`]: the command line ([`config::Cli`]) and the validated
+//!   [`Settings`] and [`Limits`] built from it.
+//! - [`run`]: the daemon's life: load the engine, bind, announce the address,
+//!   serve, drain within a grace period.
+//! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
+//! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
+//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `RUST_LOG`.
+//! - `service`: the `LeadQualificationService` trait, one file per RPC; each
+//!   handler validates, converts, delegates to the engine, converts back.
+//! - `convert`: `hql.v1` messages to domain values and back (leads, decisions,
+//!   timestamps), destructuring every field so a new proto field fails the build.
+//! - `validate`: the request rules and the collector of field violations.
+//! - `deadline`: the caller's `grpc-timeout`, checked between leads so expiry
+//!   reads DEADLINE_EXCEEDED rather than tonic's CANCELLED.
+//! - `status`: the one mapping from request errors to gRPC statuses.
+
+pub mod config;
+pub mod logging;
+pub mod run;
+pub mod server;
+pub mod shutdown;
+
+mod convert;
+mod deadline;
+mod service;
+mod status;
+mod validate;
+
+pub use config::{Limits, Settings};
+pub use server::{ServeError, serve};

@@ -1,0 +1,42 @@
+//! `hqld`: parses flags and runs the server library.
+//!
+//! Exit codes: 0 after a signalled shutdown; 2 for unusable flags or a
+//! policy or plugin that fails to load; 1 for anything else (cannot bind,
+//! transport failure). Errors are logged and also printed as `hqld: <error>`
+//! on stderr, so they show even with logging filtered out.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hql_server::config::{Cli, Settings};
+use hql_server::{logging, run, shutdown};
+
+fn main() -> ExitCode {
+    let settings = match Settings::try_from(Cli::parse()) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error, 2),
+    };
+    logging::init(settings.log_format);
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&error, 1),
+    };
+    runtime.block_on(async {
+        let signals = match shutdown::signals() {
+            Ok(signals) => signals,
+            Err(error) => return fail(&error, 1),
+        };
+        match run::run(settings, signals).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => fail(&error, error.exit_code()),
+        }
+    })
+}
+
+/// Logs `error`, prints it as `hqld: <error>` on stderr, and gives `code`.
+fn fail(error: &dyn std::error::Error, code: u8) -> ExitCode {
+    tracing::error!(error = %error, "hqld stopped");
+    eprintln!("hqld: {error}");
+    ExitCode::from(code)
+}

@@ -1,0 +1,101 @@
+//! QualifyBatch: up to `max_batch_size` leads, one result each, in order.
+//!
+//! Only what concerns the whole call fails it: too many leads, a bad
+//! `as_of` (it applies to every lead), the deadline. A bad lead gets its own
+//! INVALID_ARGUMENT result with paths under `leads[i]`, and its neighbours
+//! are still decided.
+//!
+//! The leads are decided one after another in one blocking task, racing the
+//! caller's deadline. If the deadline wins, or the caller goes away and this
+//! call's future is dropped, the task sees it before its next lead and stops,
+//! so an abandoned batch does not keep a thread busy.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hql_proto::pb;
+use hql_qualifier::Engine;
+use tonic::Request;
+
+use super::{QualificationService, decide, guarded};
+use crate::config::Limits;
+use crate::convert::{decision, lead, time};
+use crate::deadline::Deadline;
+use crate::status::{self, RequestError};
+use crate::validate::{Path, Violations};
+
+/// Validates the call, then decides every lead on the blocking pool.
+pub(super) async fn qualify_batch(
+    service: &QualificationService,
+    request: Request<pb::QualifyBatchRequest>,
+) -> Result<pb::QualifyBatchResponse, RequestError> {
+    let deadline = Deadline::of(&request);
+    let pb::QualifyBatchRequest { leads, as_of } = request.into_inner();
+    let limits = service.limits;
+    let mut v = Violations::default();
+    if leads.len() > limits.max_batch_size {
+        v.push(
+            Path::Root("leads"),
+            format!("must have at most {} leads, got {}", limits.max_batch_size, leads.len()),
+        );
+    }
+    let as_of_ms = time::as_of_ms(&mut v, Path::Root("as_of"), as_of);
+    v.into_result(())?;
+
+    let stop = StopOnDrop::default();
+    let stopped = Arc::clone(&stop.0);
+    let engine = service.engine.clone();
+    let results =
+        decide(deadline, move || decide_all(&engine, &limits, leads, as_of_ms, deadline, &stopped)).await?;
+    drop(stop);
+    Ok(pb::QualifyBatchResponse { results })
+}
+
+/// Decides each lead in order, checking before each that the caller still
+/// waits and the deadline has not passed.
+fn decide_all(
+    engine: &Engine,
+    limits: &Limits,
+    leads: Vec<pb::Lead>,
+    as_of_ms: i64,
+    deadline: Deadline,
+    stopped: &AtomicBool,
+) -> Result<Vec<pb::QualifyBatchResult>, RequestError> {
+    leads
+        .into_iter()
+        .enumerate()
+        .map(|(index, lead)| {
+            if stopped.load(Ordering::Relaxed) {
+                return Err(RequestError::Cancelled);
+            }
+            deadline.check()?;
+            Ok(outcome(
+                lead::batch_lead(index, lead, limits)
+                    .map_err(RequestError::from)
+                    .and_then(|record| guarded(|| decision::decision(engine.qualify(&record, as_of_ms)))),
+            ))
+        })
+        .collect()
+}
+
+/// One lead's result: its decision, or its own error as a `google.rpc.Status`.
+pub(super) fn outcome(decided: Result<pb::Decision, RequestError>) -> pb::QualifyBatchResult {
+    use pb::qualify_batch_result::Outcome;
+
+    let outcome = match decided {
+        Ok(d) => Outcome::Decision(d),
+        Err(error) => Outcome::Error(status::rpc_status(error)),
+    };
+    pb::QualifyBatchResult { outcome: Some(outcome) }
+}
+
+/// Raised when the call's future is dropped (answered, timed out, or
+/// abandoned by the caller); the worker checks it between leads.
+#[derive(Default)]
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,129 @@
+//! The `LeadQualificationService` trait, implemented by delegation.
+//!
+//! This file only dispatches: each RPC lives in its own file and returns a
+//! [`RequestError`] on failure, turned into a `tonic::Status` here by the one
+//! mapping in [`crate::status`]. The handlers follow one shape: read the
+//! deadline, validate and convert the request, let the engine decide,
+//! convert the answer back.
+//!
+//! The engine always runs on tokio's blocking pool, raced against the
+//! caller's deadline ([`decide`]). Scorers are plugin code of unknown speed:
+//! on a runtime worker a slow one would stall every other connection served
+//! by that worker, and a handler stuck in it could not answer
+//! DEADLINE_EXCEEDED on time. The hop costs microseconds per call.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use hql_proto::pb;
+use hql_proto::pb::lead_qualification_service_server::LeadQualificationService;
+use hql_qualifier::Engine;
+use tokio::task::JoinError;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::config::Limits;
+use crate::deadline::Deadline;
+use crate::status::RequestError;
+
+mod batch;
+mod explain;
+mod list_scorers;
+mod qualify;
+mod stream;
+
+/// The service: an engine and the limits requests are held to.
+#[derive(Clone)]
+pub(crate) struct QualificationService {
+    engine: Engine,
+    limits: Limits,
+}
+
+impl QualificationService {
+    /// A service deciding with `engine` under `limits`.
+    pub(crate) fn new(engine: Engine, limits: Limits) -> QualificationService {
+        QualificationService { engine, limits }
+    }
+}
+
+#[tonic::async_trait]
+impl LeadQualificationService for QualificationService {
+    async fn qualify(
+        &self,
+        request: Request<pb::QualifyRequest>,
+    ) -> Result<Response<pb::QualifyResponse>, Status> {
+        qualify::qualify(self, request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn qualify_batch(
+        &self,
+        request: Request<pb::QualifyBatchRequest>,
+    ) -> Result<Response<pb::QualifyBatchResponse>, Status> {
+        batch::qualify_batch(self, request).await.map(Response::new).map_err(Status::from)
+    }
+
+    type QualifyStreamStream = ReceiverStream<Result<pb::QualifyStreamResponse, Status>>;
+
+    async fn qualify_stream(
+        &self,
+        request: Request<Streaming<pb::QualifyStreamRequest>>,
+    ) -> Result<Response<Self::QualifyStreamStream>, Status> {
+        Ok(Response::new(stream::qualify_stream(self, request)))
+    }
+
+    async fn explain(
+        &self,
+        request: Request<pb::ExplainRequest>,
+    ) -> Result<Response<pb::ExplainResponse>, Status> {
+        explain::explain(self, request).await.map(Response::new).map_err(Status::from)
+    }
+
+    async fn list_scorers(
+        &self,
+        request: Request<pb::ListScorersRequest>,
+    ) -> Result<Response<pb::ListScorersResponse>, Status> {
+        Ok(Response::new(list_scorers::list_scorers(self, request)))
+    }
+}
+
+/// Runs engine work on the blocking pool and waits for it until `deadline`.
+///
+/// When the deadline wins, the answer is DEADLINE_EXCEEDED at once; the work
+/// itself cannot be interrupted (a scorer is foreign code) and finishes in
+/// the background, its result dropped.
+async fn decide<T: Send + 'static>(
+    deadline: Deadline,
+    work: impl FnOnce() -> Result<T, RequestError> + Send + 'static,
+) -> Result<T, RequestError> {
+    deadline.check()?;
+    let task = tokio::task::spawn_blocking(move || guarded(work).and_then(|result| result));
+    tokio::select! {
+        joined = task => joined.unwrap_or_else(|error| Err(join_error(&error))),
+        () = deadline.elapsed() => Err(deadline.exceeded()),
+    }
+}
+
+/// A blocking task that did not return: it panicked outside [`guarded`]
+/// (a bug), or the runtime is shutting down and dropped it.
+fn join_error(error: &JoinError) -> RequestError {
+    if error.is_panic() {
+        RequestError::Internal("the decision worker panicked".to_owned())
+    } else {
+        RequestError::Unavailable("the server is shutting down".to_owned())
+    }
+}
+
+/// Runs engine work, turning a panic into [`RequestError::Internal`] so one
+/// bad lead costs one answer, not the connection. Scorer panics are caught
+/// by the engine itself; this is the net for bugs in the engine. The engine
+/// is shared read-only, so nothing half-updated is observed after a panic.
+fn guarded<T>(work: impl FnOnce() -> T) -> Result<T, RequestError> {
+    catch_unwind(AssertUnwindSafe(work)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        tracing::error!(panic = %what, "engine panicked");
+        RequestError::Internal(format!("the engine failed on this lead: {what}"))
+    })
+}
