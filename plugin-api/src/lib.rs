@@ -33,6 +33,12 @@ pub mod scorer;
 pub mod testing;
 pub mod view;
 
+/// The README's "write your own scorer" example, compiled and run as a
+/// doctest so the front page cannot drift from the SDK.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use config::{Config, ConfigError};
 pub use kinds::{Authority, BudgetStatus, Need, Response, Seniority, Source};
 pub use lead::{Attribute, Bant, Company, Contact, Event, Lead, ProductUsage};
