@@ -1,0 +1,67 @@
+//! The in-process pipeline per lead: the five bundled scorers loaded from
+//! shared libraries (the production path, through the C ABI) against the same
+//! scorers linked statically (direct trait calls), under the default policy.
+//!
+//! Run: `cargo bench -p hql-benches --bench pipeline`. Results and how to read
+//! them: docs/performance.md.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hql_benches::leads::{AS_OF_MS, generate};
+use hql_qualifier::{Engine, LoadOptions, ScorerSource};
+
+const LEADS: usize = 256;
+
+fn engines() -> (Engine, Engine) {
+    hql_benches::build_plugins().expect("plugins build");
+    let dynamic = Engine::load(&LoadOptions {
+        policy_path: hql_benches::default_policy(),
+        scorers: ScorerSource::PluginDir(hql_benches::artifact_dir()),
+    })
+    .expect("default policy loads with the plugin libraries");
+    let statics = ScorerSource::Static(vec![
+        ("hql_bant".to_string(), hql_bant::hql_native_scorer()),
+        ("hql_icp_fit".to_string(), hql_icp_fit::hql_native_scorer()),
+        ("hql_intent".to_string(), hql_intent::hql_native_scorer()),
+        ("hql_product_usage".to_string(), hql_product_usage::hql_native_scorer()),
+        ("hql_trust_nurture".to_string(), hql_trust_nurture::hql_native_scorer()),
+    ]);
+    let fixed = Engine::load(&LoadOptions { policy_path: hql_benches::default_policy(), scorers: statics })
+        .expect("default policy loads with static scorers");
+    (dynamic, fixed)
+}
+
+fn pipeline(c: &mut Criterion) {
+    let (dynamic, fixed) = engines();
+    let leads = generate(42, LEADS);
+    // Same answers either way (the policy digest differs: it names the libraries).
+    for l in &leads {
+        assert_eq!(dynamic.qualify(l, AS_OF_MS).stage, fixed.qualify(l, AS_OF_MS).stage);
+    }
+    let mut group = c.benchmark_group("pipeline");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0usize;
+    group.bench_function("qualify/dynamic", |b| {
+        b.iter(|| {
+            i = (i + 1) % LEADS;
+            black_box(dynamic.qualify(black_box(&leads[i]), AS_OF_MS))
+        })
+    });
+    group.bench_function("qualify/static", |b| {
+        b.iter(|| {
+            i = (i + 1) % LEADS;
+            black_box(fixed.qualify(black_box(&leads[i]), AS_OF_MS))
+        })
+    });
+    group.bench_function("explain/dynamic", |b| {
+        b.iter(|| {
+            i = (i + 1) % LEADS;
+            black_box(dynamic.explain(black_box(&leads[i]), AS_OF_MS))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);
