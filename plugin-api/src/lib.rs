@@ -18,6 +18,7 @@
 //! - [`export`]: the `extern "C"` shims behind [`export_scorer!`] (panics caught).
 //! - [`host`]: the host side of the ABI: callback table and safe hook wrappers.
 //! - [`testing`]: a harness to unit-test a scorer without a server.
+//! - [`text`]: numbers for people (`17.5`, `$40,000`, `70%`) in reason messages.
 #![warn(missing_docs)]
 
 pub mod abi;
@@ -31,6 +32,7 @@ pub mod record;
 pub mod score;
 pub mod scorer;
 pub mod testing;
+pub mod text;
 pub mod view;
 
 /// The README's "write your own scorer" example, compiled and run as a

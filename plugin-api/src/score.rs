@@ -111,6 +111,22 @@ impl Score {
     pub fn total_points(&self) -> f64 {
         self.reasons.iter().map(|r| r.points).sum()
     }
+
+    /// Sets the score to the sum of the reasons, rounded to two decimals and
+    /// clamped to 0–100. When clamping changes it, a reason with `code`
+    /// (e.g. `bant.clamped`) carries the difference, so the reasons a reader
+    /// sees always add up to the score.
+    pub fn settle(&mut self, code: &'static str) -> &mut Score {
+        let total = crate::text::round2(self.total_points());
+        let value = total.clamp(0.0, 100.0);
+        if value != total {
+            let what = if total > 100.0 { "capped at 100" } else { "floored at 0" };
+            let message = format!("Score {what} (reasons add up to {})", crate::text::num(total));
+            self.reason(code, crate::text::round2(value - total), message);
+        }
+        self.value = value;
+        self
+    }
 }
 
 /// One reason behind a score.
@@ -296,5 +312,31 @@ mod tests {
         assert_eq!(r.fields, vec!["bant.need"]);
         assert_eq!(r.events, vec![1, 3]);
         assert_eq!(s.total_points(), 5.0);
+    }
+
+    #[test]
+    fn settling_sets_the_sum_and_explains_a_clamp() {
+        let mut s = Score::new(0.0);
+        s.reason("x.a", 30.004, "a");
+        s.reason("x.b", 12.5, "b");
+        s.settle("x.clamped");
+        assert_eq!(s.value(), 42.5);
+        assert!(s.reason_by_code("x.clamped").is_none());
+
+        let mut high = Score::new(0.0);
+        high.reason("x.a", 70.0, "a");
+        high.reason("x.b", 65.5, "b");
+        high.settle("x.clamped");
+        assert_eq!(high.value(), 100.0);
+        let clamp = high.reason_by_code("x.clamped").expect("clamp reason");
+        assert_eq!(clamp.points, -35.5);
+        assert_eq!(clamp.message, "Score capped at 100 (reasons add up to 135.5)");
+        assert_eq!(high.total_points(), 100.0);
+
+        let mut low = Score::new(50.0);
+        low.reason("x.neg", -25.0, "unsubscribed");
+        low.settle("x.clamped");
+        assert_eq!(low.value(), 0.0);
+        assert_eq!(low.reason_by_code("x.clamped").expect("clamp").points, 25.0);
     }
 }

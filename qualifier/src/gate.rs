@@ -120,12 +120,7 @@ impl fmt::Display for Operand {
 
 /// Renders a number compactly: integers without decimals, others with at most 2.
 pub fn fmt_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        let s = format!("{n:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    hql_plugin_api::text::num(n)
 }
 
 /// One gate of a stage, resolved.

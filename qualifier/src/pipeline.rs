@@ -11,6 +11,7 @@
 //! the plain decision for the same input by construction.
 
 use hql_plugin_api::record::LeadRecord;
+use hql_plugin_api::text::round2;
 use hql_plugin_api::view::LeadView;
 
 use crate::decision::{
@@ -48,10 +49,6 @@ struct Evaluation {
     capped_by: Option<String>,
     disqualifications: Vec<Disqualification>,
     ignored_codes: Vec<String>,
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn rank(stage: Stage) -> u8 {

@@ -27,7 +27,6 @@
 #![forbid(unsafe_code)]
 
 mod config;
-mod fmt;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -35,7 +34,7 @@ mod tests;
 use hql_plugin_api::{CodeSpec, Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
 
 use crate::config::BantConfig;
-use crate::fmt::round2;
+use hql_plugin_api::text::round2;
 
 /// The BANT scorer: one instance per policy entry, read-only after `configure`.
 #[derive(Debug)]
@@ -91,8 +90,12 @@ impl Scorer for BantScorer {
         let need = rules::need(&self.config.need, &bant, &mut score);
         let timeline = rules::timeline(&self.config.timeline, &bant, &mut score);
 
-        let total = round2(budget.points + authority + need + timeline.points);
-        clamp_with_reason(&mut score, total);
+        // Every point is a reason: the components and the reasons agree.
+        debug_assert_eq!(
+            round2(budget.points + authority + need + timeline.points),
+            round2(score.total_points())
+        );
+        score.settle(CLAMPED);
 
         let components_known = usize::from(budget.known)
             + usize::from(bant.authority().is_known())
@@ -117,20 +120,5 @@ impl Scorer for BantScorer {
 
 /// Code of the reason that carries the clamping difference.
 const CLAMPED: &str = "bant.clamped";
-
-/// Clamps `total` to 0–100; when that changes it, adds a `<name>.clamped`
-/// reason carrying the difference so the reasons still add up to the score.
-fn clamp_with_reason(score: &mut Score, total: f64) {
-    let value = total.clamp(0.0, 100.0);
-    if value != total {
-        let what = if total > 100.0 { "capped at 100" } else { "floored at 0" };
-        score.reason(
-            CLAMPED,
-            round2(value - total),
-            format!("Score {what} (reasons add up to {})", crate::fmt::num(total)),
-        );
-    }
-    score.set_value(value);
-}
 
 hql_plugin_api::export_scorer!(BantScorer);

@@ -9,7 +9,7 @@
 use hql_plugin_api::{Authority, Bant, BudgetStatus, Need, Score};
 
 use crate::config::{AuthorityConfig, BudgetConfig, NeedConfig, TimelineConfig};
-use crate::fmt::{num, pct, round2, usd};
+use hql_plugin_api::text::{num, pct, round2, usd};
 
 /// What the budget component derived, for facts.
 pub(crate) struct BudgetOutcome {

@@ -27,7 +27,6 @@
 #![forbid(unsafe_code)]
 
 mod config;
-mod fmt;
 mod gates;
 mod rules;
 #[cfg(test)]
@@ -36,8 +35,8 @@ mod tests;
 use hql_plugin_api::{CodeSpec, Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
 
 use crate::config::IcpConfig;
-use crate::fmt::round2;
 use crate::rules::{Findings, SubScore};
+use hql_plugin_api::text::round2;
 
 /// The ICP fit scorer: one instance per policy entry, read-only after `configure`.
 #[derive(Debug)]
@@ -109,7 +108,6 @@ impl Scorer for IcpFitScorer {
             weighted.iter().filter(|(s, _, _)| s.possible > 0.0).map(|(_, w, _)| w).sum();
 
         let mut score = Score::new(0.0);
-        let mut total = 0.0;
         for (sub, weight, _) in &weighted {
             let factor = if sub.possible > 0.0 && active_weight > 0.0 {
                 weight / active_weight * 100.0 / sub.possible
@@ -118,7 +116,6 @@ impl Scorer for IcpFitScorer {
             };
             for part in &sub.parts {
                 let points = round2(part.raw * factor);
-                total += points;
                 let reason = score.reason(part.code.clone(), points, part.message.clone());
                 for field in part.fields {
                     reason.field(*field);
@@ -126,7 +123,7 @@ impl Scorer for IcpFitScorer {
             }
         }
         gates::check(&cfg.disqualifiers, lead, &mut score, &mut findings);
-        clamp_with_reason(&mut score, round2(total));
+        score.settle(CLAMPED);
 
         for (sub, _, fact) in &weighted {
             if let Some(value) = sub.value() {
@@ -153,20 +150,5 @@ impl Scorer for IcpFitScorer {
 
 /// Code of the reason that carries the clamping difference.
 const CLAMPED: &str = "icp_fit.clamped";
-
-/// Clamps `total` to 0–100; when that changes it, adds a `<name>.clamped`
-/// reason carrying the difference so the reasons still add up to the score.
-fn clamp_with_reason(score: &mut Score, total: f64) {
-    let value = total.clamp(0.0, 100.0);
-    if value != total {
-        let what = if total > 100.0 { "capped at 100" } else { "floored at 0" };
-        score.reason(
-            CLAMPED,
-            round2(value - total),
-            format!("Score {what} (reasons add up to {})", crate::fmt::num(total)),
-        );
-    }
-    score.set_value(value);
-}
 
 hql_plugin_api::export_scorer!(IcpFitScorer);

@@ -15,8 +15,8 @@ use std::borrow::Cow;
 use hql_plugin_api::Score;
 
 use crate::config::{Rules, Stage};
-use crate::fmt::{num, pct, round2};
 use crate::tally::{Group, RECENT_WINDOW_DAYS, Tally};
+use hql_plugin_api::text::{num, pct, round2};
 
 /// "today", "1 day ago", "12 days ago" (whole days, rounded down).
 fn ago(age_days: f64) -> String {

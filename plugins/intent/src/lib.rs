@@ -32,7 +32,6 @@
 
 mod config;
 mod explain;
-mod fmt;
 mod tally;
 #[cfg(test)]
 mod tests;
@@ -40,7 +39,6 @@ mod tests;
 use hql_plugin_api::{CodeSpec, Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
 
 use crate::config::{IntentConfig, Rules};
-use crate::fmt::round2;
 
 /// The intent scorer: one instance per policy entry, read-only after `configure`.
 #[derive(Debug)]
@@ -97,7 +95,7 @@ impl Scorer for IntentScorer {
         let tally = tally::tally(&self.rules, lead, ctx);
         let mut score = Score::new(0.0);
         let total = explain::explain(&self.rules, &tally, &mut score);
-        clamp_with_reason(&mut score, total);
+        score.settle(CLAMPED);
         score
             .fact("bottom_funnel_events", tally.bottom_funnel)
             .fact("mid_funnel_events", tally.mid_funnel)
@@ -115,20 +113,5 @@ impl Scorer for IntentScorer {
 
 /// Code of the reason that carries the clamping difference.
 const CLAMPED: &str = "intent.clamped";
-
-/// Clamps `total` to 0–100; when that changes it, adds a `<name>.clamped`
-/// reason carrying the difference so the reasons still add up to the score.
-fn clamp_with_reason(score: &mut Score, total: f64) {
-    let value = total.clamp(0.0, 100.0);
-    if value != total {
-        let what = if total > 100.0 { "capped at 100" } else { "floored at 0" };
-        score.reason(
-            CLAMPED,
-            round2(value - total),
-            format!("Score {what} (reasons add up to {})", crate::fmt::num(total)),
-        );
-    }
-    score.set_value(value);
-}
 
 hql_plugin_api::export_scorer!(IntentScorer);

@@ -92,7 +92,7 @@ impl Scorer for ProductUsageScorer {
         rules::plan_limits(cfg, &signals, &mut score);
         rules::trial(cfg, &signals, ctx, &mut score);
         rules::plan(cfg, &signals, &mut score);
-        rules::finish(&mut score);
+        score.settle("product_usage.clamped");
         Ok(score)
     }
 }

@@ -11,6 +11,7 @@
 //! 0-point reason saying so, never a penalty.
 
 use hql_plugin_api::record::MS_PER_DAY;
+use hql_plugin_api::text::round2;
 use hql_plugin_api::{Context, ProductUsage, Score};
 
 use crate::config::UsageConfig;
@@ -76,13 +77,6 @@ impl<'a> Signals<'a> {
     fn is_paid(&self, cfg: &UsageConfig) -> bool {
         !self.plan.is_empty() && cfg.paid_plans.contains(&self.plan)
     }
-}
-
-/// Rounds points to two decimals, so reasons read as `3.13`, not
-/// `3.1249999`, and the score is the sum of the numbers a reader sees.
-fn round2(x: f64) -> f64 {
-    let r = (x * 100.0).round() / 100.0;
-    if r == 0.0 { 0.0 } else { r }
 }
 
 /// `per` points per unit, at most `cap`.
@@ -394,22 +388,6 @@ pub(crate) fn plan(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
             )
             .field(field::PLAN);
     }
-}
-
-/// Sets the score to the sum of the reasons, clamped to 0–100; a clamp is
-/// itself a reason, so the reasons always add up to the score.
-pub(crate) fn finish(score: &mut Score) {
-    let raw = round2(score.total_points());
-    let value = raw.clamp(0.0, 100.0);
-    if value != raw {
-        let bound = if raw > 100.0 { "capped at 100" } else { "floored at 0" };
-        score.reason(
-            "product_usage.clamped",
-            round2(value - raw),
-            format!("signals add up to {raw:.1}: {bound}"),
-        );
-    }
-    score.set_value(value);
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl Scorer for TrustNurtureScorer {
         rules::analogous(cfg, &summary, &mut score);
         rules::relationship(cfg, &summary, ctx, &mut score);
         rules::content_only(cfg, &summary, &mut score);
-        rules::finish(&mut score);
+        score.settle("trust_nurture.clamped");
         Ok(score)
     }
 }

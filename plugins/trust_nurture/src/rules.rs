@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use hql_plugin_api::record::MS_PER_DAY;
+use hql_plugin_api::text::round2;
 use hql_plugin_api::{Context, Score};
 
 use crate::classify::Summary;
@@ -22,13 +23,6 @@ mod field {
     pub(super) const RESPONSE: &str = "events.response";
     pub(super) const TYPE: &str = "events.type";
     pub(super) const SOURCE: &str = "events.source";
-}
-
-/// Rounds points to two decimals, so reasons read as `3.13`, not
-/// `3.1249999`, and the score is the sum of the numbers a reader sees.
-fn round2(x: f64) -> f64 {
-    let r = (x * 100.0).round() / 100.0;
-    if r == 0.0 { 0.0 } else { r }
 }
 
 /// `per` points per unit, at most `cap`.
@@ -255,20 +249,4 @@ pub(crate) fn content_only(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Sco
         )
         .field(field::TYPE)
         .events(s.content.iter().copied());
-}
-
-/// Sets the score to the sum of the reasons, clamped to 0–100; a clamp is
-/// itself a reason, so the reasons always add up to the score.
-pub(crate) fn finish(score: &mut Score) {
-    let raw = round2(score.total_points());
-    let value = raw.clamp(0.0, 100.0);
-    if value != raw {
-        let bound = if raw > 100.0 { "capped at 100" } else { "floored at 0" };
-        score.reason(
-            "trust_nurture.clamped",
-            round2(value - raw),
-            format!("components add up to {raw:.1}: {bound}"),
-        );
-    }
-    score.set_value(value);
 }

@@ -7,7 +7,7 @@ use hql_plugin_api::{Lead, Seniority};
 
 use super::{Findings, SubScore, listed};
 use crate::config::{IcpConfig, SeniorityShares};
-use crate::fmt::pct;
+use hql_plugin_api::text::pct;
 
 /// Scores the contact.
 pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {

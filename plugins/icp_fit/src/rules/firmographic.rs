@@ -11,7 +11,7 @@ use hql_plugin_api::Lead;
 
 use super::{Findings, SubScore, listed, range_fit};
 use crate::config::IcpConfig;
-use crate::fmt::{count, pct, usd_compact};
+use hql_plugin_api::text::{count, pct, usd_compact};
 
 /// Scores the company.
 pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {

@@ -14,7 +14,7 @@ pub(crate) mod technographic;
 use std::borrow::Cow;
 
 use crate::config::RangeRule;
-use crate::fmt::{num, pct};
+use hql_plugin_api::text::{num, pct};
 
 /// One rule's outcome, in sub-score points.
 #[derive(Clone, Debug, PartialEq)]
