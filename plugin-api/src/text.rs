@@ -33,7 +33,7 @@ pub fn num(x: f64) -> String {
 /// Appends [`num`]`(x)` to `out`.
 pub fn push_num(out: &mut String, x: f64) {
     let cents = (x * 100.0).round();
-    if !(cents.abs() < FAST_LIMIT) {
+    if !cents.is_finite() || cents.abs() >= FAST_LIMIT {
         let s = format!("{:.2}", round2(x));
         out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
         return;
