@@ -1,9 +1,11 @@
 //! Deterministic, realistic leads for benchmarks and load tests.
 //!
 //! A fixed seed gives the same leads on every machine, so runs compare. The
-//! mix follows the domain: most leads are top-of-funnel readers, some ask for
-//! demos or pricing, some are in a trial, a few are disqualified (free-mail,
-//! competitor, unsubscribed); 10 to 40 events each, spread over 120 days.
+//! mix follows the domain ([`Persona`]): most leads are top-of-funnel
+//! readers, some evaluate, some ask for demos or pricing, some are in a
+//! trial, a few have been nurtured for weeks and a few must never be worked
+//! (free-mail, competitor, student, unsubscribed); 10 to 40 events each,
+//! spread over up to 120 days.
 
 use std::collections::BTreeMap;
 
@@ -46,68 +48,215 @@ impl Rng {
     }
 }
 
-const EVENT_TYPES: &[&str] = &[
-    "blog_view",
-    "blog_view",
-    "blog_view",
-    "website_visit",
-    "email_open",
-    "email_open",
-    "email_click",
-    "newsletter_signup",
-    "ebook_download",
-    "whitepaper_download",
-    "webinar_registration",
-    "webinar_attendance",
-    "case_study_view",
-    "product_page_view",
-    "pricing_page_view",
-    "demo_request",
-    "contact_sales",
-    "free_trial_signup",
-    "email_reply",
-    "inbound_question",
-    "campaign_response",
-    "keyword_research",
-    "competitor_site_visit",
-    "review_site_visit",
-    "social_engagement",
-];
+/// Who a generated lead is, in funnel terms. The mix follows the domain
+/// articles: most leads only read, fewer evaluate, fewer still ask for sales
+/// or try the product, a few have been nurtured for weeks, some should never
+/// be worked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Persona {
+    /// Top-of-funnel content only (blog, newsletter, e-mail opens, social).
+    Reader,
+    /// Mid-funnel: webinars, case studies, product pages, some pricing views.
+    Evaluator,
+    /// Asked for sales: demo, contact-sales, quote; BANT partly known.
+    Buyer,
+    /// Signed up for a trial or freemium plan and uses the product.
+    TrialUser,
+    /// Engaged over many weeks on several channels, replies, answers campaigns.
+    Nurtured,
+    /// Competitor, free-mail, student or unsubscribed: must not be worked.
+    Excluded,
+}
+
+impl Persona {
+    /// Picks a persona with the mix above: 45/20/12/10/5/8 %.
+    fn pick(rng: &mut Rng) -> Persona {
+        match rng.range(0, 100) {
+            0..45 => Persona::Reader,
+            45..65 => Persona::Evaluator,
+            65..77 => Persona::Buyer,
+            77..87 => Persona::TrialUser,
+            87..92 => Persona::Nurtured,
+            _ => Persona::Excluded,
+        }
+    }
+
+    /// Event types this persona produces, most common first (repeats weigh).
+    fn event_types(self) -> &'static [&'static str] {
+        const TOP: &[&str] = &[
+            "blog_view",
+            "blog_view",
+            "blog_view",
+            "website_visit",
+            "email_open",
+            "email_open",
+            "email_click",
+            "newsletter_signup",
+            "ebook_download",
+            "whitepaper_download",
+            "social_engagement",
+            "ad_click",
+        ];
+        const MID: &[&str] = &[
+            "blog_view",
+            "website_visit",
+            "email_open",
+            "email_click",
+            "webinar_registration",
+            "webinar_attendance",
+            "case_study_view",
+            "product_page_view",
+            "product_page_view",
+            "whitepaper_download",
+            "pricing_page_view",
+            "keyword_research",
+            "review_site_visit",
+        ];
+        const BUY: &[&str] = &[
+            "website_visit",
+            "product_page_view",
+            "case_study_view",
+            "pricing_page_view",
+            "pricing_page_view",
+            "demo_request",
+            "contact_sales",
+            "email_open",
+            "email_reply",
+            "sales_meeting",
+            "quote_request",
+            "competitor_site_visit",
+        ];
+        const TRIAL: &[&str] = &[
+            "free_trial_signup",
+            "website_visit",
+            "product_page_view",
+            "pricing_page_view",
+            "email_open",
+            "email_click",
+            "blog_view",
+            "inbound_question",
+        ];
+        const NURTURE: &[&str] = &[
+            "email_open",
+            "email_click",
+            "email_reply",
+            "campaign_response",
+            "campaign_response",
+            "webinar_attendance",
+            "event_attendance",
+            "inbound_question",
+            "case_study_view",
+            "pricing_page_view",
+            "demo_request",
+            "review_site_visit",
+            "blog_view",
+        ];
+        match self {
+            Persona::Reader | Persona::Excluded => TOP,
+            Persona::Evaluator => MID,
+            Persona::Buyer => BUY,
+            Persona::TrialUser => TRIAL,
+            Persona::Nurtured => NURTURE,
+        }
+    }
+
+    /// Days back over which this persona's events spread.
+    fn span_days(self) -> i64 {
+        match self {
+            Persona::Nurtured => 120,
+            Persona::Buyer | Persona::TrialUser => 45,
+            _ => 90,
+        }
+    }
+}
+
 const CHANNELS: &[&str] = &["email", "web", "social", "event", "phone", "paid_ads", "community", ""];
-const INDUSTRIES: &[&str] =
-    &["software", "saas", "fintech", "healthcare_technology", "retail", "manufacturing", "education"];
-const REGIONS: &[&str] = &["NA", "EMEA", "APAC", "LATAM"];
+const INDUSTRIES: &[&str] = &[
+    "software",
+    "saas",
+    "fintech",
+    "healthcare_technology",
+    "retail",
+    "manufacturing",
+    "education",
+    "financial_services",
+];
+/// Sales regions and a country in each, weighted like a company selling in
+/// North America and EMEA that still hears from the rest of the world.
+const REGIONS: &[(&str, &str)] = &[
+    ("NA", "US"),
+    ("NA", "US"),
+    ("NA", "US"),
+    ("NA", "US"),
+    ("NA", "CA"),
+    ("EMEA", "DE"),
+    ("EMEA", "GB"),
+    ("EMEA", "GB"),
+    ("EMEA", "FR"),
+    ("APAC", "JP"),
+    ("LATAM", "BR"),
+];
 const DEPARTMENTS: &[&str] = &["marketing", "sales", "it", "engineering", "finance", "operations"];
 const TECH: &[&str] = &["salesforce", "hubspot", "segment", "snowflake", "slack", "marketo", "zendesk"];
 const FEATURES: &[&str] = &["integrations", "api", "sso", "reporting", "automation", "dashboards", "export"];
+const TITLES: &[(&str, Seniority)] = &[
+    ("Marketing Specialist", Seniority::Entry),
+    ("Software Engineer", Seniority::Senior),
+    ("Marketing Manager", Seniority::Manager),
+    ("Head of Sales Ops", Seniority::Director),
+    ("Director of IT", Seniority::Director),
+    ("VP Marketing", Seniority::Vp),
+    ("VP Revenue Operations", Seniority::Vp),
+    ("CFO", Seniority::CLevel),
+];
 
 /// One realistic lead number `i` from `rng`.
 pub fn lead(rng: &mut Rng, i: usize) -> LeadRecord {
+    persona_lead(rng, i).1
+}
+
+/// One realistic lead number `i` from `rng`, with the persona it was drawn as.
+pub fn persona_lead(rng: &mut Rng, i: usize) -> (Persona, LeadRecord) {
+    let persona = Persona::pick(rng);
     let company = format!("company{}", rng.range(0, 5000));
-    let domain = if rng.chance(0.06) { "gmail.com".to_string() } else { format!("{company}.com") };
+    let mut domain = format!("{company}.com");
+    let (mut title, mut seniority) = *rng.pick(TITLES);
+    let mut unsubscribed = false;
+    if persona == Persona::Excluded {
+        match rng.range(0, 4) {
+            0 => domain = "gmail.com".to_string(),
+            1 => domain = "rivalscore.com".to_string(),
+            2 => (title, seniority) = ("Graduate Student", Seniority::Intern),
+            _ => unsubscribed = true,
+        }
+    }
+
     let n_events = rng.range(10, 41) as usize;
-    let mut events = Vec::with_capacity(n_events);
+    let kinds = persona.event_types();
+    let span = persona.span_days();
+    let mut events = Vec::with_capacity(n_events + 1);
     for _ in 0..n_events {
-        let t = *rng.pick(EVENT_TYPES);
-        let mut e = EventRecord::new(t, AS_OF_MS - rng.range(0, 120) * DAY - rng.range(0, DAY));
+        let t = *rng.pick(kinds);
+        let mut e = EventRecord::new(t, AS_OF_MS - rng.range(0, span) * DAY - rng.range(0, DAY));
         e.channel = (*rng.pick(CHANNELS)).into();
         if matches!(t, "keyword_research" | "competitor_site_visit" | "review_site_visit") {
             e.source = Source::ThirdParty;
         }
         if t == "campaign_response" {
-            e.response = if rng.chance(0.8) { Response::Positive } else { Response::Negative };
+            e.response = if rng.chance(0.85) { Response::Positive } else { Response::Negative };
             e.campaign = format!("q{}-nurture", rng.range(1, 5));
         }
-        if matches!(t, "webinar_attendance") {
+        if t == "webinar_attendance" {
             e.value = Some(rng.range(5, 60) as f64);
         }
         events.push(e);
     }
-    if rng.chance(0.02) {
+    if unsubscribed {
         events.push(EventRecord::new("unsubscribe", AS_OF_MS - rng.range(0, 30) * DAY));
     }
-    let usage = rng.chance(0.3).then(|| ProductUsageRecord {
-        signed_up_at: Some(AS_OF_MS - rng.range(3, 60) * DAY),
+
+    let usage = (persona == Persona::TrialUser || rng.chance(0.05)).then(|| ProductUsageRecord {
+        signed_up_at: Some(AS_OF_MS - rng.range(3, 45) * DAY),
         trial_ends_at: Some(AS_OF_MS + rng.range(-5, 14) * DAY),
         activated: rng.chance(0.6),
         active_days_last_30: Some(rng.range(0, 31)),
@@ -118,49 +267,19 @@ pub fn lead(rng: &mut Rng, i: usize) -> LeadRecord {
         plan: (*rng.pick(&["trial", "free", "team"])).to_string(),
         features_adopted: (0..rng.range(0, 5)).map(|_| (*rng.pick(FEATURES)).to_string()).collect(),
     });
-    let mut attributes = BTreeMap::new();
-    attributes.insert(
-        "lead_source".to_string(),
-        AttributeValue::Text((*rng.pick(&["organic", "paid", "partner"])).to_string()),
-    );
-    attributes.insert("crm_score".to_string(), AttributeValue::Number(rng.range(0, 100) as f64));
-    LeadRecord {
-        lead_id: format!("bench-{i:06}"),
-        contact: ContactRecord {
-            email: format!("person{i}@{domain}"),
-            job_title: (*rng.pick(&[
-                "VP Marketing",
-                "Head of Sales Ops",
-                "Software Engineer",
-                "CFO",
-                "Marketing Manager",
-                "Director of IT",
-            ]))
-            .to_string(),
-            seniority: *rng.pick(&[
-                Seniority::Entry,
-                Seniority::Senior,
-                Seniority::Manager,
-                Seniority::Director,
-                Seniority::Vp,
-                Seniority::CLevel,
-            ]),
-            department: (*rng.pick(DEPARTMENTS)).to_string(),
-            country: (*rng.pick(&["US", "DE", "GB", "FR", "BR", "JP"])).to_string(),
-        },
-        company: CompanyRecord {
-            domain,
-            name: company,
-            industry: (*rng.pick(INDUSTRIES)).to_string(),
-            employee_count: rng.chance(0.9).then(|| rng.range(5, 20_000)),
-            annual_revenue: rng.chance(0.7).then(|| rng.range(1, 2_000) as f64 * 1_000_000.0),
-            region: (*rng.pick(REGIONS)).to_string(),
-            technologies: (0..rng.range(0, 5)).map(|_| (*rng.pick(TECH)).to_string()).collect(),
-        },
-        bant: BantRecord {
+
+    // Sales learns BANT in conversations: mostly unknown before one.
+    let bant_known = match persona {
+        Persona::Buyer | Persona::Nurtured => 0.85,
+        Persona::TrialUser | Persona::Evaluator => 0.3,
+        Persona::Reader | Persona::Excluded => 0.05,
+    };
+    let bant = if rng.chance(bant_known) {
+        BantRecord {
             budget_status: *rng.pick(&[
                 BudgetStatus::Unknown,
                 BudgetStatus::None,
+                BudgetStatus::Estimated,
                 BudgetStatus::Estimated,
                 BudgetStatus::Confirmed,
             ]),
@@ -173,18 +292,55 @@ pub fn lead(rng: &mut Rng, i: usize) -> LeadRecord {
                 Authority::EconomicBuyer,
             ]),
             need: *rng.pick(&[Need::Unknown, Need::Stated, Need::Confirmed]),
-            timeline_days: rng.chance(0.5).then(|| rng.range(7, 365)),
+            timeline_days: rng.chance(0.6).then(|| rng.range(7, 365)),
+        }
+    } else {
+        BantRecord::default()
+    };
+
+    let mut attributes = BTreeMap::new();
+    attributes.insert(
+        "lead_source".to_string(),
+        AttributeValue::Text((*rng.pick(&["organic", "paid", "partner"])).to_string()),
+    );
+    attributes.insert("crm_score".to_string(), AttributeValue::Number(rng.range(0, 100) as f64));
+    let (region, country) = *rng.pick(REGIONS);
+    let lead = LeadRecord {
+        lead_id: format!("bench-{i:06}"),
+        contact: ContactRecord {
+            email: format!("person{i}@{domain}"),
+            job_title: title.to_string(),
+            seniority,
+            department: (*rng.pick(DEPARTMENTS)).to_string(),
+            country: country.to_string(),
         },
+        company: CompanyRecord {
+            domain,
+            name: company,
+            industry: (*rng.pick(INDUSTRIES)).to_string(),
+            employee_count: rng.chance(0.9).then(|| rng.range(5, 20_000)),
+            annual_revenue: rng.chance(0.7).then(|| rng.range(1, 2_000) as f64 * 1_000_000.0),
+            region: region.to_string(),
+            technologies: (0..rng.range(0, 5)).map(|_| (*rng.pick(TECH)).to_string()).collect(),
+        },
+        bant,
         events,
         usage,
         attributes,
-    }
+    };
+    (persona, lead)
 }
 
 /// `n` leads from `seed`.
 pub fn generate(seed: u64, n: usize) -> Vec<LeadRecord> {
     let mut rng = Rng::new(seed);
     (0..n).map(|i| lead(&mut rng, i)).collect()
+}
+
+/// `n` leads from `seed` with their personas (the same leads as [`generate`]).
+pub fn generate_with_personas(seed: u64, n: usize) -> Vec<(Persona, LeadRecord)> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|i| persona_lead(&mut rng, i)).collect()
 }
 
 #[cfg(test)]
@@ -198,5 +354,24 @@ mod tests {
         assert_ne!(a, generate(8, 50));
         assert!(a.iter().all(|l| (10..=41).contains(&l.events.len())));
         assert!(a.iter().all(|l| l.events.iter().all(|e| e.occurred_at <= AS_OF_MS)));
+        let with: Vec<LeadRecord> = generate_with_personas(7, 50).into_iter().map(|(_, l)| l).collect();
+        assert_eq!(a, with);
+    }
+
+    #[test]
+    fn the_persona_mix_follows_the_funnel() {
+        let leads = generate_with_personas(42, 10_000);
+        let share = |p: Persona| leads.iter().filter(|(q, _)| *q == p).count() as f64 / 100.0;
+        assert!((40.0..50.0).contains(&share(Persona::Reader)), "readers {}", share(Persona::Reader));
+        assert!((3.0..7.0).contains(&share(Persona::Nurtured)), "nurtured {}", share(Persona::Nurtured));
+        assert!(share(Persona::Reader) > share(Persona::Evaluator));
+        assert!(share(Persona::Evaluator) > share(Persona::Buyer));
+        // Readers never ask for sales.
+        let asked = |l: &LeadRecord| {
+            l.events
+                .iter()
+                .any(|e| matches!(e.event_type.as_ref(), "demo_request" | "contact_sales" | "quote_request"))
+        };
+        assert!(leads.iter().filter(|(p, _)| *p == Persona::Reader).all(|(_, l)| !asked(l)));
     }
 }

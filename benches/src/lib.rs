@@ -6,11 +6,17 @@ pub mod leads;
 use std::path::PathBuf;
 
 /// The directory holding this build's artifacts (`target/<profile>`), where
-/// the plugin shared libraries are, derived from the running executable
-/// (`target/<profile>/deps/<bench>`).
+/// the plugin shared libraries are, derived from the running executable:
+/// `target/<profile>/deps/<bench>` for benchmarks and tests,
+/// `target/<profile>/<bin>` for the tools.
 pub fn artifact_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
-    exe.parent().and_then(|deps| deps.parent()).map(PathBuf::from).unwrap_or_default()
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir.parent().map(PathBuf::from).unwrap_or(dir)
+    } else {
+        dir
+    }
 }
 
 /// Builds every workspace library (the plugin `.so` files) with the profile
