@@ -47,6 +47,11 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().expect("the tests crate lives inside the workspace").to_path_buf()
 }
 
+/// `policies/default.toml` of the workspace: the policy HQL ships with.
+pub fn default_policy() -> PathBuf {
+    workspace_root().join("policies").join("default.toml")
+}
+
 /// Cargo's output directory for the profile the tests were built with,
 /// `<target-dir>[/<triple>]/<profile>`: where `hqld` and `lib*.so` land.
 ///

@@ -198,6 +198,32 @@ impl Hqld {
         }
     }
 
+    /// Qualifies one lead over a fresh connection. Panics, with the
+    /// status and the server's stderr, if the call fails.
+    pub async fn qualify(&self, request: hql_proto::pb::QualifyRequest) -> hql_proto::pb::Decision {
+        self.client()
+            .await
+            .qualify(request)
+            .await
+            .unwrap_or_else(|s| panic!("Qualify failed: {s:?}\n--- stderr ---\n{}", self.stderr()))
+            .into_inner()
+            .decision
+            .expect("Qualify answers with a decision")
+    }
+
+    /// Explains one lead over a fresh connection. Panics, with the status
+    /// and the server's stderr, if the call fails.
+    pub async fn explain(&self, request: hql_proto::pb::ExplainRequest) -> hql_proto::pb::Explanation {
+        self.client()
+            .await
+            .explain(request)
+            .await
+            .unwrap_or_else(|s| panic!("Explain failed: {s:?}\n--- stderr ---\n{}", self.stderr()))
+            .into_inner()
+            .explanation
+            .expect("Explain answers with an explanation")
+    }
+
     /// Everything the server wrote to stderr (its logs) so far.
     pub fn stderr(&self) -> String {
         snapshot(&self.stderr)
@@ -340,4 +366,28 @@ pub fn write_policy(dir: &Path, toml: &str) -> PathBuf {
     std::io::Write::write_all(&mut staged, toml.as_bytes()).expect("write the policy");
     staged.persist(&path).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path
+}
+
+/// The usual arguments, `--listen 127.0.0.1:0 --policy <policy>
+/// --plugin-dir <plugin_dir>`, for [`Hqld::start`] or [`run_hqld_to_exit`];
+/// append more flags (e.g. `--max-batch-size`) to the returned list.
+pub fn serve_args(policy: &Path, plugin_dir: &Path) -> Vec<std::ffi::OsString> {
+    vec![
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--policy".into(),
+        policy.into(),
+        "--plugin-dir".into(),
+        plugin_dir.into(),
+    ]
+}
+
+/// The text of `policies/default.toml` with `scorer_toml` (one or more
+/// `[[scorer]]` tables) inserted after its own scorers, before the first
+/// `[[stage]]`: the shipped policy plus a test's extra plugin.
+pub fn default_policy_with(scorer_toml: &str) -> String {
+    let path = crate::artifacts::default_policy();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let at = text.find("\n[[stage]]\n").expect("the default policy has stages");
+    format!("{}\n{}\n{}", &text[..at], scorer_toml.trim(), &text[at..])
 }

@@ -15,6 +15,8 @@
 //!   and policy files ([`write_policy`]).
 //! - [`leads`]: compact builders for `hql.v1` messages ([`ts`], [`event`],
 //!   [`LeadBuilder`]).
+//! - [`personas`]: realistic leads, one per stage of the default policy
+//!   ([`hql_lead`], [`sql_lead`], ...).
 //! - [`status`]: reading rich gRPC errors ([`field_violations`]).
 //! - [`layout_probe`]: how a C compiler lays out the ABI types, for
 //!   `tests/abi_layout.rs`.
@@ -26,13 +28,20 @@ pub mod artifacts;
 pub mod hqld;
 pub mod layout_probe;
 pub mod leads;
+pub mod personas;
 pub mod status;
 
 pub use artifacts::{
     BUNDLED_PLUGINS, C_BAD_MAGIC, C_EXAMPLE, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, PANICKING_PLUGIN,
-    PluginDir, artifact_dir, c_fixture, c_fixtures_dir, ensure_built, hqld_path, plugin_path, workspace_root,
+    PluginDir, artifact_dir, c_fixture, c_fixtures_dir, default_policy, ensure_built, hqld_path, plugin_path,
+    workspace_root,
 };
 pub use hql_proto::pb;
-pub use hqld::{Hqld, hqld_command, run_hqld_to_exit, run_to_exit, write_policy};
+pub use hqld::{
+    Hqld, default_policy_with, hqld_command, run_hqld_to_exit, run_to_exit, serve_args, write_policy,
+};
 pub use leads::{AS_OF_MS, LeadBuilder, MS_PER_DAY, custom_event, days_before, event, lead, ts};
+pub use personas::{
+    competitor_lead, hql_lead, mql_lead, positive_touch, pql_lead, sql_lead, touch, unqualified_lead,
+};
 pub use status::{field_violations, rpc_field_violations};
