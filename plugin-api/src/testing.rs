@@ -78,6 +78,14 @@ pub struct Harness<S: Scorer> {
     logger: Logger,
 }
 
+/// Shows the scorer and its config, so `Result<Harness<_>, _>` works with
+/// `expect_err` and `{:?}` in tests.
+impl<S: Scorer> std::fmt::Debug for Harness<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness").field("scorer", &S::NAME).field("config", &self.config_json).finish()
+    }
+}
+
 impl<S: Scorer> Harness<S> {
     /// Configures the scorer from a JSON object (`"{}"` for defaults).
     pub fn new(config_json: &str) -> Result<Harness<S>, ConfigError> {
