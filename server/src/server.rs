@@ -6,6 +6,14 @@
 //! signal handler and tests a oneshot: when it completes the listener is
 //! closed and in-flight calls run to completion; bounding that drain is the
 //! caller's choice (see [`crate::run`]).
+//!
+//! Next to the service run the two a platform expects of any gRPC server:
+//! `grpc.health.v1.Health` (SERVING for the server and for
+//! `hql.v1.LeadQualificationService` from the moment this function runs,
+//! which is after the policy and plugins loaded and validated; NOT_SERVING
+//! as soon as shutdown starts, so load balancers and Kubernetes probes stop
+//! sending work while in-flight calls drain), and server reflection v1 and
+//! v1alpha, so `grpcurl HOST:PORT list` and calls work without proto files.
 
 use std::future::Future;
 
@@ -14,6 +22,8 @@ use hql_qualifier::Engine;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 use crate::config::Limits;
 use crate::deadline::StampArrivalLayer;
@@ -25,7 +35,14 @@ pub enum ServeError {
     /// tonic's transport failed.
     #[error("gRPC transport failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The reflection service could not read the embedded descriptors (a
+    /// build defect, never a request's doing).
+    #[error("gRPC reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
 }
+
+/// The service name health is reported under.
+pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
 
 /// Serves `hql.v1.LeadQualificationService` with `engine` on `listener`
 /// until `shutdown` completes and every in-flight call has finished.
@@ -42,11 +59,34 @@ pub async fn serve(
     let service = LeadQualificationServiceServer::new(QualificationService::new(engine, limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_health(&health, ServingStatus::Serving).await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(hql_proto::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let draining = async move {
+        shutdown.await;
+        set_health(&health, ServingStatus::NotServing).await;
+    };
     Server::builder()
         .layer(StampArrivalLayer)
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(service)
-        .serve_with_incoming_shutdown(incoming, shutdown)
+        .serve_with_incoming_shutdown(incoming, draining)
         .await?;
     Ok(())
+}
+
+/// Reports `status` for the whole server and for the qualification service.
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health.set_service_status(SERVICE_NAME, status).await;
 }
