@@ -64,8 +64,9 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_message_bytes: usize,
 
-    /// Log format on stderr (the level comes from RUST_LOG, default info).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    /// Log format on stderr: `auto` is text on a terminal and JSON otherwise
+    /// (a container, a file, a pipe). The level comes from RUST_LOG, default info.
+    #[arg(long, value_enum, default_value_t = LogFormat::Auto)]
     pub log_format: LogFormat,
 
     /// Seconds to let in-flight calls finish after SIGINT/SIGTERM before
@@ -77,6 +78,8 @@ pub struct Cli {
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
+    /// Text when stderr is a terminal, JSON otherwise.
+    Auto,
     /// Human-readable lines.
     Text,
     /// One JSON object per line, for log collectors.
@@ -224,7 +227,7 @@ mod tests {
         assert_eq!(settings.limits.max_events_per_lead, 10_000);
         assert_eq!(settings.limits.max_batch_size, 1_000);
         assert_eq!(settings.limits.max_message_bytes, 16 * 1024 * 1024);
-        assert_eq!(settings.log_format, LogFormat::Text);
+        assert_eq!(settings.log_format, LogFormat::Auto);
         assert_eq!(settings.shutdown_grace, Duration::from_secs(30));
     }
 

@@ -3,7 +3,9 @@
 //!
 //! The level comes from `RUST_LOG` (default `info`); a malformed directive is
 //! dropped rather than fatal, since logging must never stop the server from
-//! starting. JSON output is for log collectors; text is for people, with
+//! starting. JSON output is for log collectors and is what `auto` (the
+//! default) writes when stderr is not a terminal, as in a container; text is
+//! for people, with
 //! colours only when stderr is a terminal and `NO_COLOR` is unset, so a log
 //! file or `kubectl logs` never carries escape codes.
 
@@ -18,12 +20,15 @@ use crate::config::LogFormat;
 /// (tests, or an embedding program that set up its own).
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::builder().with_default_directive(LevelFilter::INFO.into()).from_env_lossy();
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let terminal = std::io::stderr().is_terminal();
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder =
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     // `try_init` fails only when a subscriber is already set; that one wins.
-    let _already_set = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let json = match format {
+        LogFormat::Auto => !terminal,
+        LogFormat::Text => false,
+        LogFormat::Json => true,
     };
+    let _already_set = if json { builder.json().try_init() } else { builder.try_init() };
 }
