@@ -476,9 +476,9 @@ fn config_changes_the_weights() {
 
 #[test]
 fn bad_config_is_refused_naming_the_key() {
-    let err = Harness::<ProductUsageScorer>::new(r#"{"seats":{"max_points":-3}}"#).err().expect("refused");
+    let err = Harness::<ProductUsageScorer>::new(r#"{"seats":{"max_points":-3}}"#).expect_err("refused");
     assert_eq!(err.key, "seats.max_points");
-    let err = Harness::<ProductUsageScorer>::new(r#"{"bogus":1}"#).err().expect("refused");
+    let err = Harness::<ProductUsageScorer>::new(r#"{"bogus":1}"#).expect_err("refused");
     assert_eq!(err.key, "bogus");
 }
 

@@ -470,13 +470,13 @@ fn a_shorter_lookback_counts_fewer_weeks() {
 
 #[test]
 fn bad_config_is_refused_naming_the_key() {
-    let err = Harness::<TrustNurtureScorer>::new(r#"{"lookback_weeks":0}"#).err().expect("refused");
+    let err = Harness::<TrustNurtureScorer>::new(r#"{"lookback_weeks":0}"#).expect_err("refused");
     assert_eq!(err.key, "lookback_weeks");
     let err =
-        Harness::<TrustNurtureScorer>::new(r#"{"regularity":{"full_at_weeks":13}}"#).err().expect("refused");
+        Harness::<TrustNurtureScorer>::new(r#"{"regularity":{"full_at_weeks":13}}"#).expect_err("refused");
     assert_eq!(err.key, "regularity.full_at_weeks");
     let err =
-        Harness::<TrustNurtureScorer>::new(r#"{"content_types":["email_reply"]}"#).err().expect("refused");
+        Harness::<TrustNurtureScorer>::new(r#"{"content_types":["email_reply"]}"#).expect_err("refused");
     assert_eq!(err.key, "reciprocal_types[0]");
 }
 
