@@ -32,6 +32,11 @@ pub(crate) struct IntentConfig {
     pub(crate) half_life_days: f64,
     /// Events older than this are ignored, with a reason (default 365).
     pub(crate) max_age_days: f64,
+    /// Bottom-funnel events older than this still earn their decayed points
+    /// but no longer count in the `bottom_funnel_events` fact: a demo request
+    /// from last spring is history, not a current request for sales. Default:
+    /// `max_age_days` (every counted bottom-funnel event is current).
+    pub(crate) bottom_funnel_window_days: Option<f64>,
     /// Multiplier for third-party signals (default 0.5).
     pub(crate) third_party_multiplier: f64,
     /// Most decayed points one event type can earn, per type. Default empty.
@@ -64,6 +69,7 @@ impl Default for IntentConfig {
             custom_points: BTreeMap::new(),
             half_life_days: 30.0,
             max_age_days: 365.0,
+            bottom_funnel_window_days: None,
             third_party_multiplier: 0.5,
             type_caps: BTreeMap::new(),
             default_type_cap: 3.0,
@@ -83,7 +89,6 @@ impl Default for IntentConfig {
                 "event_attendance",
                 "product_page_view",
                 "webinar_registration",
-                "form_submission",
                 "email_click",
                 "email_reply",
                 "inbound_question",
@@ -97,6 +102,7 @@ impl Default for IntentConfig {
                 "social_engagement",
                 "ad_click",
                 "website_visit",
+                "form_submission",
                 "campaign_response",
             ]),
             third_party_types: names(&["keyword_research", "competitor_site_visit", "review_site_visit"]),
@@ -154,8 +160,6 @@ event_points! {
     /// Mid funnel.
     webinar_registration = 5.0,
     /// Mid funnel.
-    form_submission = 5.0,
-    /// Mid funnel.
     email_click = 3.0,
     /// Top funnel (articles 001-003: downloads are MQL signals).
     whitepaper_download = 5.0,
@@ -173,6 +177,11 @@ event_points! {
     ad_click = 1.0,
     /// Top funnel.
     website_visit = 1.0,
+    /// Top funnel: a bare form fill is how a contact enters the database, not
+    /// interest in itself (domain notes: UNQUALIFIED is "nothing beyond a form
+    /// fill"); what the form was for has its own type (demo_request,
+    /// ebook_download, webinar_registration, ...).
+    form_submission = 1.0,
     /// Third-party intent (article 003: "searching for product-related keywords").
     keyword_research = 6.0,
     /// Third-party intent ("looking at competitor websites").
@@ -294,6 +303,9 @@ pub(crate) struct Rules {
     pub(crate) half_life_days: f64,
     /// See [`IntentConfig::max_age_days`].
     pub(crate) max_age_days: f64,
+    /// See [`IntentConfig::bottom_funnel_window_days`]; `max_age_days` when
+    /// not configured.
+    pub(crate) bottom_funnel_window_days: f64,
     /// See [`IntentConfig::third_party_multiplier`].
     pub(crate) third_party_multiplier: f64,
     /// See [`IntentConfig::negative_response_points`].
@@ -347,6 +359,21 @@ impl IntentConfig {
     pub(crate) fn compile(&self) -> Result<Rules, ConfigError> {
         positive("half_life_days", self.half_life_days, "days after which an event counts half, e.g. 30")?;
         positive("max_age_days", self.max_age_days, "days after which events are ignored, e.g. 365")?;
+        let bottom_funnel_window_days = self.bottom_funnel_window_days.unwrap_or(self.max_age_days);
+        positive(
+            "bottom_funnel_window_days",
+            bottom_funnel_window_days,
+            "days a bottom-funnel event counts as a current buying action, e.g. 90",
+        )?;
+        if bottom_funnel_window_days > self.max_age_days {
+            return Err(err(
+                "bottom_funnel_window_days",
+                format!(
+                    "must be at most max_age_days ({}): older events are ignored altogether, got {}",
+                    self.max_age_days, bottom_funnel_window_days
+                ),
+            ));
+        }
         if !(self.third_party_multiplier.is_finite() && (0.0..=1.0).contains(&self.third_party_multiplier)) {
             return Err(err(
                 "third_party_multiplier",
@@ -490,6 +517,7 @@ impl IntentConfig {
             types,
             half_life_days: self.half_life_days,
             max_age_days: self.max_age_days,
+            bottom_funnel_window_days,
             third_party_multiplier: self.third_party_multiplier,
             negative_response_points: self.negative_response_points,
             stage_caps: self.stage_caps.clone(),

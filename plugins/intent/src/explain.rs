@@ -182,11 +182,19 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
 
     match &tally.latest_bottom {
         Some(latest) => {
+            let outside = if latest.age > rules.bottom_funnel_window_days {
+                format!(
+                    "; older than {} days, so no longer counted as a current buying action",
+                    num(rules.bottom_funnel_window_days)
+                )
+            } else {
+                String::new()
+            };
             score
                 .reason(
                     "intent.recency.bottom_funnel",
                     0.0,
-                    format!("Latest bottom-funnel event: {} {}", latest.event_type, ago(latest.age)),
+                    format!("Latest bottom-funnel event: {} {}{outside}", latest.event_type, ago(latest.age)),
                 )
                 .event(latest.index);
         }

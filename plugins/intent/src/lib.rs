@@ -54,7 +54,8 @@ impl Scorer for IntentScorer {
     const FACTS: &'static [FactSpec] = &[
         FactSpec::number(
             "bottom_funnel_events",
-            "Bottom-funnel events (demo, contact sales, pricing, trial, ...) within max_age_days",
+            "Bottom-funnel events (demo, contact sales, pricing, trial, ...) within bottom_funnel_window_days \
+             (default max_age_days)",
         ),
         FactSpec::number(
             "mid_funnel_events",

@@ -14,6 +14,10 @@
 //!   interest; it subtracts `negative_response_points` (decayed) instead.
 //! - **Negative types** (unsubscribe, bounce, complaint) do not decay and do
 //!   not expire: an unsubscribe must be honoured however old it is.
+//! - **Bottom-funnel window**: a buying action older than
+//!   `bottom_funnel_window_days` keeps its (small) decayed points but is not
+//!   counted in `bottom_funnel_events`, the fact policies gate SQL and HQL on:
+//!   "asked for sales" means asked recently, not once last spring.
 //!
 //! Grouping is by type in a `BTreeMap`, so the output order never depends on
 //! hashing; ages come from `Context::days_since`, never from a clock.
@@ -90,7 +94,7 @@ pub(crate) struct Tally<'a> {
     pub(crate) negative_responses: Option<Group<'a>>,
     /// Indexes of events older than `max_age_days`.
     pub(crate) stale: Vec<u32>,
-    /// Counted bottom-funnel events.
+    /// Counted bottom-funnel events within `bottom_funnel_window_days`.
     pub(crate) bottom_funnel: usize,
     /// Counted mid-funnel events.
     pub(crate) mid_funnel: usize,
@@ -173,7 +177,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         t.content_downloads += usize::from(r.content);
         match r.stage {
             Stage::BottomFunnel => {
-                t.bottom_funnel += 1;
+                t.bottom_funnel += usize::from(age <= rules.bottom_funnel_window_days);
                 if t.latest_bottom.is_none_or(|l| age < l.age) {
                     t.latest_bottom = Some(Latest { age, event_type, index: event.index() });
                 }

@@ -261,6 +261,48 @@ fn events_older_than_max_age_are_ignored_with_a_reason() {
 }
 
 #[test]
+fn bottom_funnel_events_outside_the_window_are_history_not_a_current_request() {
+    // The default policy sets a 90-day window: a demo request from eight
+    // months ago keeps its decayed points but is no longer "asked for sales".
+    let h = harness(r#"{"bottom_funnel_window_days":90}"#);
+    let stale = score_with(&h, vec![ev("pricing_page_view", 243), ev("demo_request", 240)]);
+    assert_eq!(num(&stale, "bottom_funnel_events"), Some(0.0));
+    assert_eq!(num(&stale, "days_since_bottom_funnel"), Some(240.0));
+    assert!(stale.value() > 0.0, "decayed points still count");
+    let r = stale.reason_by_code("intent.recency.bottom_funnel").expect("recency");
+    assert_eq!(r.events, vec![1]);
+    assert_eq!(
+        r.message,
+        "Latest bottom-funnel event: demo_request 240 days ago; \
+         older than 90 days, so no longer counted as a current buying action"
+    );
+    // Inside the window (the boundary included) it counts as before.
+    let recent = score_with(&h, vec![ev("demo_request", 90), ev("demo_request", 91)]);
+    assert_eq!(num(&recent, "bottom_funnel_events"), Some(1.0));
+    assert_eq!(
+        recent.reason_by_code("intent.recency.bottom_funnel").expect("r").message,
+        "Latest bottom-funnel event: demo_request 90 days ago"
+    );
+    // Without the key, the window is max_age_days: nothing changes.
+    let default = score(vec![ev("demo_request", 240)]);
+    assert_eq!(num(&default, "bottom_funnel_events"), Some(1.0));
+}
+
+#[test]
+fn a_bare_form_fill_is_top_funnel_and_below_the_mql_interest_bar() {
+    // Domain notes: UNQUALIFIED is "nothing beyond a form fill"; the default
+    // policy's MQL gate asks for intent >= 2.
+    let s = score(vec![ev("form_submission", 1)]);
+    assert!(s.value() < 2.0, "{}", s.value());
+    assert_eq!(points(&s, "intent.top_funnel.form_submission"), 0.98);
+    assert_eq!(num(&s, "top_funnel_events"), Some(1.0));
+    assert_eq!(num(&s, "mid_funnel_events"), Some(0.0));
+    // Anything the lead does besides the form is what lifts it.
+    let with_webinar = score(vec![ev("form_submission", 1), ev("webinar_attendance", 1)]);
+    assert!(with_webinar.value() >= 2.0, "{}", with_webinar.value());
+}
+
+#[test]
 fn events_after_as_of_are_not_counted() {
     let future = EventRecord::new("demo_request", AS_OF + MS_PER_DAY);
     let s = score(vec![future.clone(), ev("blog_view", 1)]);
@@ -383,6 +425,9 @@ fn config_errors_name_the_key() {
     let cases = [
         (r#"{"half_life_days":0}"#, "half_life_days"),
         (r#"{"max_age_days":-1}"#, "max_age_days"),
+        (r#"{"bottom_funnel_window_days":0}"#, "bottom_funnel_window_days"),
+        (r#"{"bottom_funnel_window_days":400}"#, "bottom_funnel_window_days"),
+        (r#"{"max_age_days":60,"bottom_funnel_window_days":90}"#, "bottom_funnel_window_days"),
         (r#"{"third_party_multiplier":1.5}"#, "third_party_multiplier"),
         (r#"{"default_type_cap":0}"#, "default_type_cap"),
         (r#"{"negative_response_points":3}"#, "negative_response_points"),
