@@ -17,6 +17,8 @@
 //!   [`LeadBuilder`]).
 //! - [`personas`]: realistic leads, one per stage of the default policy
 //!   ([`hql_lead`], [`sql_lead`], ...).
+//! - [`scenario`]: the scenario files of `tests/scenarios/` (leads written
+//!   for people, with the decision sales expects).
 //! - [`status`]: reading rich gRPC errors ([`field_violations`]).
 //! - [`layout_probe`]: how a C compiler lays out the ABI types, for
 //!   `tests/abi_layout.rs`.
@@ -29,6 +31,7 @@ pub mod hqld;
 pub mod layout_probe;
 pub mod leads;
 pub mod personas;
+pub mod scenario;
 pub mod status;
 
 pub use artifacts::{
