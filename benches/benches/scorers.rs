@@ -50,7 +50,7 @@ fn scorers(c: &mut Criterion) {
     // The configs of policies/default.toml.
     scorer::<hql_icp_fit::IcpFitScorer>(c, &views, "{}");
     scorer::<hql_bant::BantScorer>(c, &views, r#"{"typical_deal_size": 25000}"#);
-    scorer::<hql_intent::IntentScorer>(c, &views, "{}");
+    scorer::<hql_intent::IntentScorer>(c, &views, r#"{"bottom_funnel_window_days": 90}"#);
     scorer::<hql_trust_nurture::TrustNurtureScorer>(c, &views, "{}");
     scorer::<hql_product_usage::ProductUsageScorer>(c, &views, "{}");
 }
