@@ -112,6 +112,28 @@ pub fn load(dir: &Path, library: &str, scorer: &str) -> Result<LoadedLibrary, Pl
             scorer: scorer.to_string(),
         });
     }
+    load_resolved(path, file_name)
+}
+
+/// Loads the library at `path` with every check [`load`] applies after its
+/// directory check: hash, `dlopen`, entry symbol, magic, ABI major and minor,
+/// descriptor size, names and hooks, declarations. Errors are the ones the
+/// server reports for the same file.
+///
+/// For tools that examine one file a plugin author points them at (the
+/// `hql-plugin check` conformance checker), where there is no plugin
+/// directory to confine the file to. The server itself never calls this: it
+/// loads only through [`load`], from its configured directory.
+pub fn load_file(path: &Path) -> Result<LoadedLibrary, PluginLoadError> {
+    let resolved =
+        path.canonicalize().map_err(|source| PluginLoadError::Read { file: path.to_path_buf(), source })?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    load_resolved(resolved, file_name)
+}
+
+/// Everything [`load`] and [`load_file`] share, from hashing on: `path` is
+/// canonical and already passed whatever location checks the caller makes.
+fn load_resolved(path: PathBuf, file_name: String) -> Result<LoadedLibrary, PluginLoadError> {
     let bytes =
         std::fs::read(&path).map_err(|source| PluginLoadError::Read { file: path.clone(), source })?;
     let sha256 = sha256_hex(&bytes);

@@ -1,0 +1,292 @@
+//! Behaviour rules: the plugin cannot see the future, gives the same answer
+//! every time, gives it from any thread, and how long it takes.
+//!
+//! - Events after `as_of` are withheld by the host (only their count reaches
+//!   the plugin), so the decision a plugin makes (score, facts,
+//!   disqualifiers) must be exactly the one it makes on the same lead without
+//!   them. Reasons may differ: a plugin may say it ignored later events.
+//! - Decisions are replayed and compared byte for byte, so every pass over
+//!   the leads must match the first exactly.
+//! - `score` runs concurrently on one shared instance; each concurrent
+//!   result must match a sequential one for the same lead (matching any
+//!   sequential pass keeps non-determinism, reported above, from being
+//!   counted twice).
+//! - Time per call is reported (median and p99 over the sequential calls
+//!   after the first, warm-up pass), not judged: it depends on the machine
+//!   and the build profile. Only a p99 above [`SLOW_P99`] warns, since the
+//!   server runs every scorer on every lead.
+
+use std::time::Duration;
+
+use crate::compare;
+use crate::leads::EdgeLead;
+use crate::report::{RuleResult, Timing};
+use crate::rules::Rule;
+use crate::run::Observed;
+
+/// A p99 call time above this warns.
+pub(crate) const SLOW_P99: Duration = Duration::from_millis(1);
+
+/// One result per rule of this stage, and the timing measured.
+pub(crate) fn evaluate(leads: &[EdgeLead], observed: &Observed) -> (Vec<RuleResult>, Option<Timing>) {
+    let timing = timing_of(leads, observed);
+    let results = vec![
+        future_hidden(leads, observed),
+        determinism(leads, observed),
+        thread_safety(leads, observed),
+        timing_rule(timing.as_ref()),
+    ];
+    (results, timing)
+}
+
+fn name(leads: &[EdgeLead], i: usize) -> &'static str {
+    leads.get(i).map_or("?", |l| l.name)
+}
+
+pub(crate) fn future_hidden(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    if observed.without_future.is_empty() {
+        return RuleResult::skip(Rule::FutureHidden, "not checked: no edge-case lead has events after as_of");
+    }
+    let first = observed.first();
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    for (i, without) in &observed.without_future {
+        let Some(with) = first.get(*i) else { continue };
+        let lead = name(leads, *i);
+        let hidden = leads.get(*i).map_or(0, EdgeLead::hidden_events);
+        checked.push(format!("`{lead}` ({hidden} hidden)"));
+        let difference = match (&with.outcome, without) {
+            (Ok(a), Ok(b)) => compare::same_decision(a, b),
+            (Err(_), Err(_)) => None, // reported by score.no_errors
+            _ => compare::difference(&with.outcome, without),
+        };
+        if let Some(d) = difference {
+            problems.push(format!("`{lead}` with its {hidden} later event(s), then without them: {d}"));
+        }
+    }
+    if problems.is_empty() {
+        return RuleResult::pass(
+            Rule::FutureHidden,
+            format!("same decision with and without the events after as_of on {}", checked.join(", ")),
+        );
+    }
+    RuleResult::fail(
+        Rule::FutureHidden,
+        "the decision depends on events after as_of",
+        problems,
+        "Events after as_of are hidden from you; only their count arrives (`ctx.future_events_hidden()`). \
+         Do not let that count change the score, facts or disqualifiers, and take \"now\" from `ctx.as_of`, \
+         never from the clock.",
+    )
+}
+
+pub(crate) fn determinism(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    let first = observed.first();
+    let mut problems = Vec::new();
+    for (pass, round) in observed.rounds.iter().enumerate().skip(1) {
+        for (i, (a, b)) in first.iter().zip(round).enumerate() {
+            if let Some(d) = compare::difference(&a.outcome, &b.outcome) {
+                problems.push(format!("`{}`, pass {}: {d}", name(leads, i), pass + 1));
+            }
+        }
+    }
+    let passes = observed.rounds.len();
+    if passes < 2 {
+        return RuleResult::skip(Rule::Determinism, "not checked: only one pass over the leads");
+    }
+    if problems.is_empty() {
+        return RuleResult::pass(
+            Rule::Determinism,
+            format!("{passes} passes over {} leads gave identical outputs", first.len()),
+        );
+    }
+    RuleResult::fail(
+        Rule::Determinism,
+        "the same lead scored twice gave different outputs",
+        problems,
+        "Same lead, same config, same as_of must give the same output, bit for bit (decisions are replayed \
+         and compared): take time from `ctx.as_of`, never the clock; no randomness; no iteration over a \
+         HashMap into reasons or facts (use a BTreeMap or sort); no state carried from one call to the next.",
+    )
+}
+
+pub(crate) fn thread_safety(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    if observed.concurrent.is_empty() {
+        return RuleResult::skip(Rule::ThreadSafety, "not checked: no concurrent calls were made");
+    }
+    let mut problems = Vec::new();
+    let mut calls = 0;
+    for (t, thread) in observed.concurrent.iter().enumerate() {
+        for (i, outcome) in thread {
+            calls += 1;
+            let sequential: Vec<_> = observed.rounds.iter().filter_map(|round| round.get(*i)).collect();
+            if sequential.iter().any(|call| compare::same(&call.outcome, outcome)) {
+                continue;
+            }
+            let d = sequential
+                .first()
+                .and_then(|call| compare::difference(&call.outcome, outcome))
+                .unwrap_or_else(|| "no sequential result to compare with".to_string());
+            problems.push(format!(
+                "thread {}, `{}`: sequentially, then concurrently: {d}",
+                t + 1,
+                name(leads, *i)
+            ));
+        }
+    }
+    let threads = observed.concurrent.len();
+    if problems.is_empty() {
+        return RuleResult::pass(
+            Rule::ThreadSafety,
+            format!(
+                "{threads} threads, {calls} concurrent calls on one instance, all equal to the sequential results"
+            ),
+        );
+    }
+    RuleResult::fail(
+        Rule::ThreadSafety,
+        format!("{} of {calls} concurrent calls differ from the sequential results", problems.len()),
+        problems,
+        "`score` runs concurrently from many threads on the same instance: keep the instance read-only after \
+         create, or guard what changes with a Mutex or atomics. C: no static buffers or non-reentrant calls \
+         (strtok, localtime, rand) in score.",
+    )
+}
+
+/// Times of every sequential call but the first pass, which warms up (lazy
+/// initialisation, caches, page faults) unless it is the only one.
+fn timing_of(leads: &[EdgeLead], observed: &Observed) -> Option<Timing> {
+    let warm = if observed.rounds.len() > 1 { 1 } else { 0 };
+    let samples: Vec<(&str, Duration)> = observed
+        .rounds
+        .iter()
+        .skip(warm)
+        .flat_map(|round| round.iter().enumerate().map(|(i, call)| (name(leads, i), call.elapsed)))
+        .collect();
+    Timing::of(&samples)
+}
+
+pub(crate) fn timing_rule(timing: Option<&Timing>) -> RuleResult {
+    let Some(t) = timing else {
+        return RuleResult::skip(Rule::Timing, "not measured: no call was made");
+    };
+    let summary = format!(
+        "median {}, p99 {} over {} calls (slowest: `{}`, {})",
+        human(t.median_us),
+        human(t.p99_us),
+        t.calls,
+        t.slowest_lead,
+        human(t.slowest_us)
+    );
+    let limit_us = SLOW_P99.as_secs_f64() * 1e6;
+    if t.p99_us <= limit_us {
+        return RuleResult::info(Rule::Timing, summary);
+    }
+    RuleResult::warn(
+        Rule::Timing,
+        summary,
+        vec![format!("p99 {} is above {} per call", human(t.p99_us), human(limit_us))],
+        "The server runs every scorer on every lead, so this adds to each decision. Measure a release build \
+         first (debug builds are many times slower); then profile the slowest lead: one pass over the events, \
+         no allocation per event, no regex compiled per call.",
+    )
+}
+
+/// Microseconds for people: `850 µs`, `1.25 ms`.
+fn human(us: f64) -> String {
+    if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leads::edge_cases;
+    use crate::report::Status;
+    use crate::run::{Call, Outcome};
+    use hql_plugin_api::Score;
+
+    fn call(value: f64, micros: u64) -> Call {
+        Call { outcome: Ok(Score::new(value)), elapsed: Duration::from_micros(micros) }
+    }
+
+    fn observed(rounds: Vec<Vec<Call>>) -> Observed {
+        Observed {
+            first_create: Ok(()),
+            second_create: Some(Ok(())),
+            rounds,
+            without_future: Vec::new(),
+            concurrent: Vec::new(),
+        }
+    }
+
+    fn leads() -> Vec<EdgeLead> {
+        edge_cases().into_iter().take(2).collect()
+    }
+
+    #[test]
+    fn identical_passes_are_deterministic() {
+        let o = observed(vec![vec![call(1.0, 5), call(2.0, 5)], vec![call(1.0, 6), call(2.0, 6)]]);
+        assert_eq!(determinism(&leads(), &o).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_changed_score_is_not_deterministic() {
+        let o = observed(vec![vec![call(1.0, 5), call(2.0, 5)], vec![call(1.0, 6), call(3.0, 6)]]);
+        let r = determinism(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.problems, vec!["`missing-fields`, pass 2: score 2, then 3"]);
+    }
+
+    #[test]
+    fn concurrent_results_must_match_a_sequential_one() {
+        let mut o = observed(vec![vec![call(1.0, 5), call(2.0, 5)]]);
+        o.concurrent = vec![vec![(0, Ok(Score::new(1.0))), (1, Ok(Score::new(2.0)))]];
+        assert_eq!(thread_safety(&leads(), &o).status, Status::Pass);
+        o.concurrent.push(vec![(1, Ok(Score::new(7.0)))]);
+        let r = thread_safety(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(
+            r.problems,
+            vec!["thread 2, `missing-fields`: sequentially, then concurrently: score 2, then 7"]
+        );
+    }
+
+    #[test]
+    fn the_future_may_change_reasons_but_not_the_decision() {
+        let all = edge_cases();
+        let i = all.iter().position(|l| l.name == "future-events").expect("future-events");
+        let mut rounds = vec![call(0.0, 1); all.len()];
+        let mut with = Score::new(10.0);
+        with.reason("t.note", 0.0, "6 later events ignored");
+        rounds[i] = Call { outcome: Ok(with), elapsed: Duration::ZERO };
+        let mut o = observed(vec![rounds]);
+        o.without_future = vec![(i, Ok(Score::new(10.0)))];
+        assert_eq!(future_hidden(&all, &o).status, Status::Pass);
+        let peeked: Outcome = Ok(Score::new(30.0));
+        o.without_future = vec![(i, peeked)];
+        let r = future_hidden(&all, &o);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.problems[0].contains("score 10, then 30"), "{:?}", r.problems);
+        o.without_future.clear();
+        assert_eq!(future_hidden(&all, &o).status, Status::Skip);
+    }
+
+    #[test]
+    fn timing_is_reported_and_only_warns_when_slow() {
+        // The first pass (warm-up) is not timed when there are others.
+        let fast = observed(vec![vec![call(1.0, 9000), call(1.0, 9000)], vec![call(1.0, 10), call(1.0, 30)]]);
+        let (results, timing) = evaluate(&leads(), &fast);
+        assert_eq!(results[3].status, Status::Info);
+        assert!(
+            results[3].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
+            "{}",
+            results[3].summary
+        );
+        assert_eq!(timing.map(|t| t.slowest_lead), Some("missing-fields".to_string()));
+
+        let slow = observed(vec![vec![call(1.0, 10), call(1.0, 2500)]]);
+        let r = timing_rule(timing_of(&leads(), &slow).as_ref());
+        assert_eq!(r.status, Status::Warn);
+        assert!(r.summary.contains("2.50 ms"), "{}", r.summary);
+    }
+}

@@ -1,0 +1,277 @@
+//! Driving a loaded plugin: create, score every edge-case lead several ways,
+//! destroy, and record everything it said and how long it took.
+//!
+//! The plugin is called exactly as the server calls it: through
+//! [`AbiInstance`] (the host's own wrapper over the C hooks and callback
+//! table), with each lead laid out by [`LeadView`] (which hides events after
+//! `as_of`), one instance shared by every thread. Nothing is judged here;
+//! the rules read the [`Observed`] record afterwards, which keeps each rule a
+//! plain function of data that unit tests can build by hand.
+//!
+//! The calls, in order:
+//! 1. `create` with the config, `destroy`, `create` again: a plugin must
+//!    survive being configured twice in one process (the server re-creates
+//!    instances when it reloads a policy).
+//! 2. `rounds` sequential passes over every lead, each call timed: the
+//!    first is the observation the output rules check (and the warm-up,
+//!    left out of the timing), the others prove determinism and are timed.
+//! 3. Each lead with hidden events once more without them.
+//! 4. `threads` threads, released together, each scoring every lead
+//!    (starting at a different one) `thread_rounds` times on the shared
+//!    instance.
+//! 5. `destroy`.
+//!
+//! A Rust plugin built with the SDK cannot unwind into the checker: the SDK
+//! turns a panic into a failed call, which is recorded like any other error.
+//! A plugin that aborts, crashes or loops for ever takes the checker with it,
+//! as it would take the server; no in-process host can prevent that.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use hql_plugin_api::abi::hql_scorer_descriptor_t;
+use hql_plugin_api::host::{AbiInstance, CallError};
+use hql_plugin_api::view::LeadView;
+use hql_plugin_api::{ConfigError, Level, LogSink, Score};
+
+use crate::leads::EdgeLead;
+
+/// What one `score` call returned.
+pub(crate) type Outcome = Result<Score, CallError>;
+
+/// One timed `score` call.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    pub(crate) outcome: Outcome,
+    pub(crate) elapsed: Duration,
+}
+
+/// How hard to exercise the plugin.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Settings {
+    /// Sequential passes over the leads (at least 1).
+    pub(crate) rounds: usize,
+    /// Threads scoring concurrently.
+    pub(crate) threads: usize,
+    /// Passes over the leads per thread.
+    pub(crate) thread_rounds: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { rounds: 5, threads: 4, thread_rounds: 2 }
+    }
+}
+
+/// Everything the plugin did.
+#[derive(Debug)]
+pub(crate) struct Observed {
+    /// The first `create` (then destroyed).
+    pub(crate) first_create: Result<(), Vec<ConfigError>>,
+    /// The second `create`, when the first succeeded.
+    pub(crate) second_create: Option<Result<(), Vec<ConfigError>>>,
+    /// `rounds[r][i]`: pass `r` over lead `i` (empty when create failed).
+    pub(crate) rounds: Vec<Vec<Call>>,
+    /// `(lead index, outcome)` for each lead with hidden events, scored
+    /// without them.
+    pub(crate) without_future: Vec<(usize, Outcome)>,
+    /// Per thread: `(lead index, outcome)` in call order.
+    pub(crate) concurrent: Vec<Vec<(usize, Outcome)>>,
+}
+
+impl Observed {
+    /// The first pass, one call per lead (empty when create failed).
+    pub(crate) fn first(&self) -> &[Call] {
+        self.rounds.first().map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Where the plugin's log lines go: every level is enabled, so the plugin's
+/// logging code runs too (a crash while formatting a log line is a crash in
+/// the server), and the lines themselves are discarded.
+struct DiscardingSink;
+
+impl LogSink for DiscardingSink {
+    fn enabled(&self, _level: Level) -> bool {
+        true
+    }
+
+    fn log(&self, _level: Level, _message: &str) {}
+}
+
+/// Exercises the plugin behind `descriptor` with `config_json` on `leads`.
+///
+/// # Safety
+/// `descriptor` must have passed the server loader's checks (it is then a
+/// complete ABI 1.x descriptor of a library that stays loaded).
+pub(crate) unsafe fn run(
+    descriptor: &'static hql_scorer_descriptor_t,
+    config_json: &str,
+    leads: &[EdgeLead],
+    settings: Settings,
+) -> Observed {
+    let sink: Arc<dyn LogSink> = Arc::new(DiscardingSink);
+    let create = || {
+        // SAFETY: guaranteed by the caller.
+        unsafe { AbiInstance::create(descriptor, config_json, sink.clone()) }
+    };
+    let mut observed = Observed {
+        first_create: Ok(()),
+        second_create: None,
+        rounds: Vec::new(),
+        without_future: Vec::new(),
+        concurrent: Vec::new(),
+    };
+
+    // 1. create, destroy (the drop), create again.
+    match create() {
+        Ok(instance) => drop(instance),
+        Err(errors) => {
+            observed.first_create = Err(errors);
+            return observed;
+        }
+    }
+    let instance = match create() {
+        Ok(instance) => {
+            observed.second_create = Some(Ok(()));
+            instance
+        }
+        Err(errors) => {
+            observed.second_create = Some(Err(errors));
+            return observed;
+        }
+    };
+
+    // 2. sequential passes.
+    for _ in 0..settings.rounds.max(1) {
+        observed.rounds.push(leads.iter().map(|lead| timed(&instance, lead)).collect());
+    }
+
+    // 3. without the hidden events.
+    for (i, lead) in leads.iter().enumerate() {
+        if lead.hidden_events() > 0 {
+            let record = lead.without_future();
+            let view = LeadView::new(&record, lead.as_of_ms);
+            observed.without_future.push((i, instance.score(&view)));
+        }
+    }
+
+    // 4. concurrently, on the one instance.
+    observed.concurrent = concurrently(&instance, leads, settings);
+
+    // 5. destroy.
+    drop(instance);
+    observed
+}
+
+fn timed(instance: &AbiInstance, lead: &EdgeLead) -> Call {
+    let view = LeadView::new(&lead.record, lead.as_of_ms);
+    let start = Instant::now();
+    let outcome = instance.score(&view);
+    Call { outcome, elapsed: start.elapsed() }
+}
+
+fn concurrently(
+    instance: &AbiInstance,
+    leads: &[EdgeLead],
+    settings: Settings,
+) -> Vec<Vec<(usize, Outcome)>> {
+    let threads = settings.threads;
+    if threads == 0 || leads.is_empty() {
+        return Vec::new();
+    }
+    let start = Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let start = &start;
+                scope.spawn(move || {
+                    let mut calls = Vec::with_capacity(leads.len() * settings.thread_rounds);
+                    start.wait();
+                    for round in 0..settings.thread_rounds {
+                        for k in 0..leads.len() {
+                            // Each thread and round starts at a different lead, so
+                            // different leads really run at the same time.
+                            let i = (k + t * leads.len() / threads + round) % leads.len();
+                            let lead = &leads[i];
+                            let view = LeadView::new(&lead.record, lead.as_of_ms);
+                            calls.push((i, instance.score(&view)));
+                        }
+                    }
+                    calls
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                // The checker's own code does not panic; the SDK keeps plugin
+                // panics on the other side. Recorded rather than propagated anyway.
+                h.join().unwrap_or_else(|_| {
+                    vec![(0, Err(CallError::Failed("the checker's scoring thread panicked".to_string())))]
+                })
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leads;
+    use hql_plugin_api::record::LeadRecord;
+
+    fn descriptor() -> &'static hql_scorer_descriptor_t {
+        // SAFETY: static descriptor generated by export_scorer!.
+        unsafe { &*hql_test_panicking::hql_scorer_descriptor() }
+    }
+
+    fn small() -> Settings {
+        Settings { rounds: 2, threads: 2, thread_rounds: 1 }
+    }
+
+    fn edge(name: &'static str, id: &str) -> EdgeLead {
+        EdgeLead {
+            name,
+            probes: "test",
+            record: LeadRecord { lead_id: id.into(), ..LeadRecord::default() },
+            as_of_ms: leads::AS_OF_MS,
+        }
+    }
+
+    #[test]
+    fn a_well_behaved_plugin_is_observed_in_every_way() {
+        let leads = leads::edge_cases();
+        // SAFETY: a complete descriptor of a linked-in scorer.
+        let o = unsafe { run(descriptor(), "{}", &leads, small()) };
+        assert_eq!(o.first_create, Ok(()));
+        assert_eq!(o.second_create, Some(Ok(())));
+        assert_eq!(o.rounds.len(), 2);
+        assert_eq!(o.first().len(), leads.len());
+        assert!(o.first().iter().all(|c| c.outcome.is_ok()));
+        assert_eq!(o.without_future.len(), 1, "only future-events has hidden events");
+        assert_eq!(o.concurrent.len(), 2);
+        assert!(o.concurrent.iter().all(|calls| calls.len() == leads.len()));
+    }
+
+    #[test]
+    fn a_panic_in_score_comes_back_as_a_failed_call() {
+        let leads = vec![edge("ok", "ok-1"), edge("boom", "panic-1")];
+        // SAFETY: as above.
+        let o = unsafe { run(descriptor(), "{}", &leads, small()) };
+        assert!(o.first()[0].outcome.is_ok());
+        match &o.first()[1].outcome {
+            Err(CallError::Failed(message)) => assert!(message.contains("panicked"), "{message}"),
+            other => panic!("expected a failed call, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_config_stops_before_scoring() {
+        // SAFETY: as above.
+        let o = unsafe { run(descriptor(), r#"{"refuse": true}"#, &leads::edge_cases(), small()) };
+        let errors = o.first_create.expect_err("refused");
+        assert_eq!(errors[0].key, "refuse");
+        assert!(o.rounds.is_empty() && o.concurrent.is_empty());
+    }
+}
