@@ -37,7 +37,7 @@ async fn sigterm_under_load_answers_or_refuses_every_call() {
             let (mut ok, mut refused, mut lost) = (0usize, 0usize, Vec::new());
             let mut i = 0usize;
             while !stop.load(Ordering::Relaxed) {
-                let lead = if i % 2 == 0 {
+                let lead = if i.is_multiple_of(2) {
                     hql_lead(&format!("c{c}-{i}"), AS_OF_MS)
                 } else {
                     sql_lead(&format!("c{c}-{i}"), AS_OF_MS)
