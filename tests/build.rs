@@ -1,44 +1,59 @@
-//! Builds the C fixtures of the integration tests.
+//! Builds the C code of the integration tests.
 //!
-//! Two kinds of C code live in `fixtures/c/`:
-//! - plugins (`example_scorer.c` and the deliberately broken ones) compiled
-//!   into shared libraries in `OUT_DIR`, exactly as a plugin author would
-//!   build them: one `cc -shared` against `hql_scorer.h` and nothing else.
-//!   Their directory reaches the tests as `HQL_C_FIXTURES_DIR`.
-//! - `layout_probe.c`, compiled as a static library linked into this crate,
-//!   which reports the C layout of every ABI type to `tests/abi_layout.rs`.
+//! - Plugins, compiled into shared libraries in `OUT_DIR` exactly as a plugin
+//!   author would build them: one `cc -shared` against `hql_scorer.h` and
+//!   nothing else. Their directory reaches the tests as `HQL_C_FIXTURES_DIR`.
+//!   - `plugins/example-c/example_scorer.c`: the example scorer in plain C
+//!     that ships for C authors to copy (not a cargo package).
+//!   - `fixtures/c/`: plugins broken in exactly one way each
+//!     (`inert_scorer.h`), and plugins declaring other ABI minors
+//!     (`abi_minor.h`).
+//! - `fixtures/c/layout_probe.c`, compiled as a static library linked into
+//!   this crate, which reports the C layout of every ABI type to
+//!   `tests/abi_layout.rs`.
 //!
 //! The compiler is found by the `cc` crate (honouring `CC`, `CFLAGS` and the
 //! target), so this works wherever the workspace builds. Warnings are errors:
-//! the fixtures are meant to show the header is clean C11.
+//! the plugins are meant to show the header is clean C11.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Shared-library fixtures: (C source, library stem). The library file is
-/// `lib<stem>.so` (the platform's naming) in `OUT_DIR`.
-const SHARED_FIXTURES: &[(&str, &str)] = &[
-    ("example_scorer.c", "hql_c_example"),
-    ("wrong_major.c", "hql_c_wrong_major"),
-    ("no_entry.c", "hql_c_no_entry"),
-    ("small_descriptor.c", "hql_c_small_descriptor"),
-    ("bad_magic.c", "hql_c_bad_magic"),
+/// Shared libraries: (C source relative to the workspace root, library
+/// stem). The library file is `lib<stem>.so` (the platform's naming) in
+/// `OUT_DIR`.
+const SHARED_LIBRARIES: &[(&str, &str)] = &[
+    ("plugins/example-c/example_scorer.c", "hql_c_example"),
+    ("tests/fixtures/c/wrong_major.c", "hql_c_wrong_major"),
+    ("tests/fixtures/c/no_entry.c", "hql_c_no_entry"),
+    ("tests/fixtures/c/small_descriptor.c", "hql_c_small_descriptor"),
+    ("tests/fixtures/c/bad_magic.c", "hql_c_bad_magic"),
+    ("tests/fixtures/c/abi_1_0.c", "hql_c_abi_1_0"),
+    ("tests/fixtures/c/larger_descriptor.c", "hql_c_larger_descriptor"),
+    ("tests/fixtures/c/newer_minor.c", "hql_c_newer_minor"),
 ];
+
+/// Directories whose files the libraries are built from (sources and the
+/// headers they share), relative to the workspace root.
+const SOURCE_DIRS: &[&str] = &["plugins/example-c", "tests/fixtures/c"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir.parent().expect("the tests crate lives inside the workspace").to_path_buf();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let fixtures = manifest_dir.join("fixtures").join("c");
-    let include = manifest_dir.join("..").join("plugin-api").join("include");
+    let include = workspace.join("plugin-api").join("include");
     let header = include.join("hql_scorer.h");
 
     println!("cargo:rerun-if-changed={}", header.display());
-    // The directory itself catches added files; each file catches edits.
-    println!("cargo:rerun-if-changed={}", fixtures.display());
-    for entry in std::fs::read_dir(&fixtures).expect("read fixtures/c") {
-        let path = entry.expect("read fixtures/c entry").path();
-        println!("cargo:rerun-if-changed={}", path.display());
+    for dir in SOURCE_DIRS {
+        // The directory itself catches added files; each file catches edits.
+        let dir = workspace.join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+            let path = entry.unwrap_or_else(|e| panic!("read an entry of {}: {e}", dir.display())).path();
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
     }
 
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
@@ -47,13 +62,13 @@ fn main() {
         "windows" => ("", "dll"),
         _ => ("lib", "so"),
     };
-    for (source, stem) in SHARED_FIXTURES {
+    for (source, stem) in SHARED_LIBRARIES {
         let output = out_dir.join(format!("{prefix}{stem}.{suffix}"));
-        compile_shared(&fixtures.join(source), &include, &output);
+        compile_shared(&workspace.join(source), &include, &output);
     }
 
     cc::Build::new()
-        .file(fixtures.join("layout_probe.c"))
+        .file(workspace.join("tests").join("fixtures").join("c").join("layout_probe.c"))
         .include(&include)
         .std("c11")
         .warnings(true)

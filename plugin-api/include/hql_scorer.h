@@ -70,6 +70,9 @@
  * Trust
  *   A plugin runs inside the server process with its privileges. The host can
  *   catch a failed call, not memory corruption: load only libraries you trust.
+ *   hqld loads only from its plugin directory, refuses a library or directory
+ *   that group or others may write, and checks the policy's optional sha256
+ *   pin before it opens a library (docs/plugins.md, "Trust").
  */
 #ifndef HQL_SCORER_H
 #define HQL_SCORER_H

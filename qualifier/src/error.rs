@@ -1,6 +1,7 @@
 //! Errors of loading a policy and its scorers. Each names what a human needs
 //! to fix it: the file, line and key path for policies; the library file,
-//! plugin and both ABI versions for plugins.
+//! plugin and both ABI versions for plugins; the file, its mode or both
+//! hashes, and the fix, for a library the server will not trust.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -14,6 +15,10 @@ pub enum LoadError {
     /// A scorer library could not be loaded.
     #[error(transparent)]
     Plugin(#[from] PluginLoadError),
+    /// A scorer library is not the one the policy pinned, or others than its
+    /// owner could change it.
+    #[error(transparent)]
+    Trust(#[from] PluginTrustError),
 }
 
 /// A policy problem, located in its file.
@@ -59,10 +64,16 @@ pub enum PluginLoadError {
         /// Scorer id in the policy.
         scorer: String,
     },
-    /// The library name would resolve outside the plugin directory.
-    #[error("plugin library {file} (scorer `{scorer}`): outside the plugin directory {dir}")]
+    /// The library name would resolve outside the plugin directory (a
+    /// symlink leading out of it).
+    #[error(
+        "plugin library {requested} (scorer `{scorer}`): resolves to {file}, outside the plugin \
+         directory {dir}: put the library itself in the directory (a symlink must stay inside it)"
+    )]
     OutsidePluginDir {
-        /// Resolved path.
+        /// The path the policy's library name gives in the plugin directory.
+        requested: PathBuf,
+        /// Where it resolves to.
         file: PathBuf,
         /// The plugin directory.
         dir: PathBuf,
@@ -164,4 +175,73 @@ pub enum PluginLoadError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// A scorer library the server will not load although it may be a valid
+/// plugin: its bytes are not the ones the policy pinned, or someone other
+/// than its owner could change it (or the plugin directory) and so choose the
+/// code `hqld` runs. Checked before the library is opened.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginTrustError {
+    /// The file's sha256 differs from the policy's `sha256` pin.
+    #[error(
+        "plugin library {file} (scorer `{scorer}`): sha256 mismatch: the policy pins {expected}, \
+         the file is {actual}: deploy the library the pin names, or update the scorer's `sha256` \
+         in the policy if this file is the build you mean to run"
+    )]
+    HashMismatch {
+        /// Resolved path.
+        file: PathBuf,
+        /// Scorer id in the policy.
+        scorer: String,
+        /// The pin, lower-case hex.
+        expected: String,
+        /// The file's digest, lower-case hex.
+        actual: String,
+    },
+    /// The library file is writable by its group or by others.
+    #[error(
+        "plugin library {file} (scorer `{scorer}`): writable by {} (mode {}): whoever can write it \
+         chooses the code hqld runs; run `chmod go-w {file}`",
+        writers(*.mode),
+        octal(*.mode)
+    )]
+    WritableLibrary {
+        /// Resolved path.
+        file: PathBuf,
+        /// Scorer id in the policy.
+        scorer: String,
+        /// Permission bits (`st_mode & 0o7777`).
+        mode: u32,
+    },
+    /// The plugin directory is writable by its group or by others.
+    #[error(
+        "plugin directory {dir} (scorer `{scorer}`): writable by {} (mode {}): whoever can write it \
+         can replace a library with their own code; run `chmod go-w {dir}`",
+        writers(*.mode),
+        octal(*.mode)
+    )]
+    WritablePluginDir {
+        /// Resolved directory.
+        dir: PathBuf,
+        /// Scorer id whose library was being loaded.
+        scorer: String,
+        /// Permission bits (`st_mode & 0o7777`).
+        mode: u32,
+    },
+}
+
+/// Who besides the owner may write a file of mode `mode`.
+fn writers(mode: u32) -> &'static str {
+    match (mode & 0o020 != 0, mode & 0o002 != 0) {
+        (true, true) => "group and others",
+        (true, false) => "group",
+        (false, true) => "others",
+        (false, false) => "its owner only",
+    }
+}
+
+/// `mode` as `ls` and `chmod` write it: `0775`.
+fn octal(mode: u32) -> String {
+    format!("{mode:04o}")
 }

@@ -176,7 +176,7 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
         let sink: Arc<dyn LogSink> = Arc::new(TracingSink { scorer: entry.id.clone() });
         let (spec, library_file, library_sha256, backend) = match source {
             crate::engine::ScorerSource::PluginDir(dir) => {
-                let lib = plugin::load(dir, &entry.library, &entry.id)?;
+                let lib = plugin::load(dir, &entry.library, &entry.id, entry.sha256.as_deref())?;
                 // SAFETY: the descriptor passed every check in `plugin::load`.
                 let instance = unsafe { AbiInstance::create(lib.descriptor, &entry.config_json, sink) }
                     .map_err(|errors| config_error(policy, i, &lib.spec, &lib.file_name, errors))?;

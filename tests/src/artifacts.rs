@@ -30,7 +30,9 @@ pub const BUNDLED_PLUGINS: &[&str] =
 /// (`fixtures/panicking-scorer`).
 pub const PANICKING_PLUGIN: &str = "hql_test_panicking";
 
-/// C fixture: a working scorer in plain C (`fixtures/c/example_scorer.c`).
+/// The example scorer in plain C that ships for C authors
+/// (`plugins/example-c/example_scorer.c`), built by `build.rs` like the C
+/// fixtures.
 pub const C_EXAMPLE: &str = "hql_c_example";
 /// C fixture: built against ABI major `HQL_ABI_MAJOR + 1`.
 pub const C_WRONG_MAJOR: &str = "hql_c_wrong_major";
@@ -40,6 +42,15 @@ pub const C_NO_ENTRY: &str = "hql_c_no_entry";
 pub const C_SMALL_DESCRIPTOR: &str = "hql_c_small_descriptor";
 /// C fixture: a descriptor with the wrong magic.
 pub const C_BAD_MAGIC: &str = "hql_c_bad_magic";
+/// C fixture: a working scorer built for ABI 1.0 with exactly the 1.0
+/// descriptor (`fixtures/c/abi_1_0.c`), as an old plugin meets a newer host.
+pub const C_ABI_1_0: &str = "hql_c_abi_1_0";
+/// C fixture: a working scorer of the host's ABI version whose descriptor is
+/// larger than the host's, with fields appended.
+pub const C_LARGER_DESCRIPTOR: &str = "hql_c_larger_descriptor";
+/// C fixture: built against ABI minor `HQL_ABI_MINOR + 1`, with the larger
+/// descriptor that minor would have.
+pub const C_NEWER_MINOR: &str = "hql_c_newer_minor";
 
 /// The workspace root (the directory holding the root `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
@@ -173,12 +184,13 @@ pub fn c_fixture(name: &str) -> PathBuf {
 /// A temporary plugin directory holding copies of chosen libraries, deleted
 /// on drop.
 ///
-/// Libraries keep their file names and get mode 0755 (readable and
-/// executable by all, writable by the owner only: a host may refuse files
-/// others can write). Each copy is written to a temporary name and renamed
-/// into place, so replacing a library a running server has mapped creates a
-/// new file instead of rewriting the mapped one under it, which is also how
-/// a deployment should do it.
+/// The directory is `tempfile`'s, mode 0700. Libraries keep their file names
+/// and get mode 0755 (readable and executable by all, writable by the owner
+/// only), whatever the source's mode and the umask: `hqld` refuses a library
+/// or plugin directory that group or others may write. Each copy is written
+/// to a temporary name and renamed into place, so replacing a library a
+/// running server has mapped creates a new file instead of rewriting the
+/// mapped one under it, which is also how a deployment should do it.
 #[derive(Debug)]
 pub struct PluginDir {
     dir: TempDir,

@@ -23,8 +23,9 @@
 //! - [`layout_probe`]: how a C compiler lays out the ABI types, for
 //!   `tests/abi_layout.rs`.
 //!
-//! The C fixtures (a scorer written in plain C and libraries broken in one way
-//! each) are compiled by `build.rs`; see `fixtures/c/`.
+//! The C plugins (the example scorer of `plugins/example-c/`, libraries
+//! broken in one way each, and plugins of other ABI minors) are compiled by
+//! `build.rs`; see `fixtures/c/`.
 
 pub mod artifacts;
 pub mod hqld;
@@ -35,9 +36,9 @@ pub mod scenario;
 pub mod status;
 
 pub use artifacts::{
-    BUNDLED_PLUGINS, C_BAD_MAGIC, C_EXAMPLE, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, PANICKING_PLUGIN,
-    PluginDir, artifact_dir, c_fixture, c_fixtures_dir, default_policy, ensure_built, hqld_path, plugin_path,
-    workspace_root,
+    BUNDLED_PLUGINS, C_ABI_1_0, C_BAD_MAGIC, C_EXAMPLE, C_LARGER_DESCRIPTOR, C_NEWER_MINOR, C_NO_ENTRY,
+    C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, PANICKING_PLUGIN, PluginDir, artifact_dir, c_fixture, c_fixtures_dir,
+    default_policy, ensure_built, hqld_path, plugin_path, workspace_root,
 };
 pub use hql_proto::pb;
 pub use hqld::{

@@ -1,14 +1,15 @@
 //! A scorer written in plain C against `hql_scorer.h` works through the
-//! host's own ABI wrappers, and the broken C fixtures are broken in exactly
-//! the way they claim.
+//! host's own ABI wrappers, and the C fixtures are built the way they claim.
 //!
-//! This is the ABI's proof of sufficiency: `fixtures/c/example_scorer.c`
+//! This is the ABI's proof of sufficiency: `plugins/example-c/example_scorer.c`
 //! knows nothing but the header, yet the host creates it from a config,
 //! scores a lead through it and reads back score, reasons with evidence,
-//! facts, disqualifiers and logs. The broken fixtures are only inspected here
-//! (each must be wrong in one respect and right in every other, so the
-//! server's refusal of it, tested end to end, is attributable to that one
-//! check).
+//! facts, disqualifiers and logs. The other fixtures are only inspected here:
+//! each broken one must be wrong in one respect and right in every other, so
+//! the server's refusal of it, tested end to end, is attributable to that one
+//! check; the ABI-minor ones (`abi_1_0`, `larger_descriptor`, `newer_minor`)
+//! must declare the version and descriptor size they stand for, which
+//! `tests/abi_minor.rs` then puts through the server's loader.
 
 use std::sync::Arc;
 
@@ -22,7 +23,8 @@ use hql_plugin_api::testing::CapturedLogs;
 use hql_plugin_api::view::LeadView;
 use hql_plugin_api::{Disqualifier, FactValue, Level};
 use hql_tests::{
-    AS_OF_MS, C_BAD_MAGIC, C_EXAMPLE, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, c_fixture, days_before,
+    AS_OF_MS, C_ABI_1_0, C_BAD_MAGIC, C_EXAMPLE, C_LARGER_DESCRIPTOR, C_NEWER_MINOR, C_NO_ENTRY,
+    C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, c_fixture, days_before,
 };
 use libloading::Library;
 
@@ -254,4 +256,53 @@ fn bad_magic_is_right_in_everything_but_the_magic() {
     assert_eq!(d.abi_major, HQL_ABI_MAJOR);
     assert_eq!(d.struct_size as usize, size_of::<hql_scorer_descriptor_t>());
     assert_eq!(text(d.name), "bad_magic");
+}
+
+#[test]
+fn abi_1_0_declares_1_0_with_exactly_the_1_0_descriptor() {
+    let d = descriptor(C_ABI_1_0);
+    assert_eq!(d.magic, HQL_SCORER_MAGIC);
+    assert_eq!((d.abi_major, d.abi_minor), (1, 0), "1.0 literally, whatever the header says now");
+    assert_eq!(d.struct_size as usize, HQL_DESCRIPTOR_MIN_SIZE_V1, "exactly a 1.0 descriptor");
+    assert_eq!(text(d.name), "abi_1_0");
+    assert!(d.create.is_some() && d.score.is_some() && d.destroy.is_some());
+}
+
+/// The `hql_str_t` a fixture appended right after the host's descriptor
+/// (`descriptor_with_additions_t::homepage` in `abi_minor.h`).
+fn appended_homepage(d: &'static hql_scorer_descriptor_t) -> &'static str {
+    assert!(d.struct_size as usize >= size_of::<hql_scorer_descriptor_t>() + size_of::<hql_str_t>());
+    // SAFETY: `struct_size` says the object extends past the host's
+    // descriptor; the first appended field is an `hql_str_t` at the host's
+    // size (a multiple of its alignment), static like the descriptor.
+    let appended = unsafe {
+        std::ptr::from_ref(d)
+            .cast::<u8>()
+            .add(size_of::<hql_scorer_descriptor_t>())
+            .cast::<hql_str_t>()
+            .read()
+    };
+    text(appended)
+}
+
+#[test]
+fn larger_descriptor_is_of_the_hosts_version_with_fields_appended() {
+    let d = descriptor(C_LARGER_DESCRIPTOR);
+    assert_eq!(d.magic, HQL_SCORER_MAGIC);
+    assert_eq!((d.abi_major, d.abi_minor), (HQL_ABI_MAJOR, HQL_ABI_MINOR));
+    assert!(d.struct_size as usize > HQL_DESCRIPTOR_MIN_SIZE_V1, "struct_size {}", d.struct_size);
+    assert_eq!(appended_homepage(d), "https://example.com/larger_descriptor");
+    assert_eq!(text(d.name), "larger_descriptor");
+    assert!(d.create.is_some() && d.score.is_some() && d.destroy.is_some());
+}
+
+#[test]
+fn newer_minor_is_built_for_the_next_minor_with_its_larger_descriptor() {
+    let d = descriptor(C_NEWER_MINOR);
+    assert_eq!(d.magic, HQL_SCORER_MAGIC);
+    assert_eq!((d.abi_major, d.abi_minor), (HQL_ABI_MAJOR, HQL_ABI_MINOR + 1));
+    assert!(d.struct_size as usize > HQL_DESCRIPTOR_MIN_SIZE_V1, "struct_size {}", d.struct_size);
+    assert_eq!(appended_homepage(d), "https://example.com/newer_minor");
+    assert_eq!(text(d.name), "newer_minor");
+    assert!(d.create.is_some() && d.score.is_some() && d.destroy.is_some());
 }

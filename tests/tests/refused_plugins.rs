@@ -1,7 +1,9 @@
 //! `hqld` refuses to start when a scorer library the policy names is not a
-//! usable HQL plugin: built for another ABI major, without the entry symbol,
-//! with a bad magic number, with a descriptor smaller than ABI 1.0, or
-//! simply missing from the plugin directory. It exits with code 2, prints
+//! usable HQL plugin: built for another ABI major or a newer ABI minor,
+//! without the entry symbol, with a bad magic number, with a descriptor
+//! smaller than ABI 1.0, or simply missing from the plugin directory (the
+//! trust checks, which refuse even a good plugin, are in
+//! `tests/plugin_trust.rs`). It exits with code 2, prints
 //! `hqld: <error>` naming the library file (and, for an ABI mismatch, both
 //! ABI versions), and never announces a listening address.
 //!
@@ -18,8 +20,8 @@ use std::time::Duration;
 
 use hql_plugin_api::abi::{HQL_ABI_MAJOR, HQL_ABI_MINOR};
 use hql_tests::{
-    C_BAD_MAGIC, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, PluginDir, c_fixture, plugin_path,
-    run_hqld_to_exit, serve_args, write_policy,
+    C_BAD_MAGIC, C_NEWER_MINOR, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, PluginDir, c_fixture,
+    plugin_path, run_hqld_to_exit, serve_args, write_policy,
 };
 
 /// A policy with the bundled `bant` and a scorer `crm` backed by `library`.
@@ -84,6 +86,19 @@ fn a_plugin_built_for_another_abi_major_is_refused_naming_both_versions() {
     assert!(stderr.contains(&expected), "no {expected:?} in:\n{stderr}");
     assert!(stderr.contains("plugin `wrong_major` 9.0.0"), "{stderr}");
     assert!(stderr.contains("upgrade hqld, or rebuild the plugin"), "{stderr}");
+}
+
+#[test]
+fn a_plugin_built_for_a_newer_abi_minor_is_refused_naming_both_versions() {
+    // It might call callbacks this host lacks; its larger descriptor does
+    // not matter (`tests/abi_minor.rs` loads one of the host's own minor).
+    let stderr = refusal_of(C_NEWER_MINOR);
+    let expected = format!(
+        "plugin `newer_minor` 1.0.0 was built for scorer ABI {HQL_ABI_MAJOR}.{}, this host provides \
+         {HQL_ABI_MAJOR}.{HQL_ABI_MINOR}: upgrade hqld, or rebuild the plugin against this host's hql_scorer.h",
+        HQL_ABI_MINOR + 1
+    );
+    assert!(stderr.contains(&expected), "no {expected:?} in:\n{stderr}");
 }
 
 #[test]

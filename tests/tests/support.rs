@@ -17,8 +17,9 @@ use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::testing::CapturedLogs;
 use hql_plugin_api::view::LeadView;
 use hql_tests::{
-    AS_OF_MS, BUNDLED_PLUGINS, C_BAD_MAGIC, C_EXAMPLE, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, Hqld,
-    PANICKING_PLUGIN, PluginDir, artifact_dir, c_fixture, hqld_path, plugin_path, run_to_exit, write_policy,
+    AS_OF_MS, BUNDLED_PLUGINS, C_ABI_1_0, C_BAD_MAGIC, C_EXAMPLE, C_LARGER_DESCRIPTOR, C_NEWER_MINOR,
+    C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_WRONG_MAJOR, Hqld, PANICKING_PLUGIN, PluginDir, artifact_dir,
+    c_fixture, hqld_path, plugin_path, run_to_exit, write_policy,
 };
 
 #[test]
@@ -34,7 +35,16 @@ fn artifact_dir_is_the_profile_dir_holding_this_test() {
 
 #[test]
 fn every_c_fixture_is_built() {
-    for name in [C_EXAMPLE, C_WRONG_MAJOR, C_NO_ENTRY, C_SMALL_DESCRIPTOR, C_BAD_MAGIC] {
+    for name in [
+        C_EXAMPLE,
+        C_WRONG_MAJOR,
+        C_NO_ENTRY,
+        C_SMALL_DESCRIPTOR,
+        C_BAD_MAGIC,
+        C_ABI_1_0,
+        C_LARGER_DESCRIPTOR,
+        C_NEWER_MINOR,
+    ] {
         let path = c_fixture(name);
         assert!(fs::metadata(&path).expect("fixture metadata").len() > 0, "{}", path.display());
     }

@@ -57,6 +57,9 @@ pub(crate) struct ScorerFile {
     pub(crate) dimension: Option<String>,
     #[serde(default)]
     pub(crate) required: bool,
+    /// Optional pin: the sha256 the library file must have, hex.
+    #[serde(default)]
+    pub(crate) sha256: Option<String>,
     #[serde(default)]
     pub(crate) config: Option<toml::Table>,
 }

@@ -26,6 +26,7 @@
 //! weight = 0.2                    # > 0; weights are normalised to sum to 1
 //! dimension = "fit"               # optional; default: the plugin's own
 //! required = true                 # a failure caps the stage
+//! sha256 = "9f86d0...15b0f00a08"  # optional pin: the library file's sha256 (64 hex)
 //! [scorer.config]                 # handed to the plugin at create time
 //! typical_deal_size = 25000
 //!
@@ -67,6 +68,9 @@ pub struct ScorerEntry {
     pub dimension: Option<String>,
     /// Whether a failure caps the stage.
     pub required: bool,
+    /// The sha256 the library file must have (64 lower-case hex digits), if
+    /// the policy pins one; checked before the library is opened.
+    pub sha256: Option<String>,
     /// The scorer's config table, as JSON.
     pub config_json: String,
 }
@@ -157,6 +161,10 @@ fn is_ident(s: &str) -> bool {
     matches!(chars.next(), Some('a'..='z'))
         && s.len() <= 64
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn is_library_name(s: &str) -> bool {
@@ -317,6 +325,17 @@ impl Policy {
                     format!("`{d}` is not a valid dimension name: lower-case [a-z0-9_]"),
                 ));
             }
+            if let Some(pin) = &s.sha256
+                && !is_sha256_hex(pin)
+            {
+                return Err(self.error_at(
+                    &at("sha256"),
+                    format!(
+                        "`{pin}` is not a sha256 digest: give the 64 hexadecimal digits `sha256sum {}` prints",
+                        crate::plugin::library_file_name(&s.library)
+                    ),
+                ));
+            }
             let config = toml::Value::Table(s.config.unwrap_or_default());
             let config_json = serde_json::to_string(&config)
                 .map_err(|e| self.error_at(&at("config"), format!("cannot be passed to the plugin: {e}")))?;
@@ -326,6 +345,7 @@ impl Policy {
                 weight: s.weight,
                 dimension: s.dimension,
                 required: s.required,
+                sha256: s.sha256.map(|pin| pin.to_ascii_lowercase()),
                 config_json,
             });
         }

@@ -200,3 +200,36 @@ fn explicit_next_must_be_above() {
     let e = err(&GOOD.replace("stage = \"SQL\"\n", "stage = \"SQL\"\nnext = \"MQL\"\n"));
     assert_eq!(e.key, "stage[1].next");
 }
+
+#[test]
+fn a_sha256_pin_is_optional_and_kept_in_lower_case() {
+    let p = parse(GOOD).expect("parses");
+    assert_eq!(p.scorers[0].sha256, None);
+    let digest = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    let p = parse(&GOOD.replace("required = true\n", &format!("required = true\nsha256 = \"{digest}\"\n")))
+        .expect("parses");
+    assert_eq!(p.scorers[0].sha256.as_deref(), Some(digest.to_ascii_lowercase().as_str()));
+    assert_eq!(p.scorers[1].sha256, None);
+}
+
+#[test]
+fn a_malformed_sha256_pin_names_the_key_and_line() {
+    let short = "9f86d081884c7d659a2feaa0c55ad015";
+    let not_hex = format!("{}g", &"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0"[..63]);
+    let prefixed = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    for bad in [short, not_hex.as_str(), prefixed, ""] {
+        let e = err(&GOOD.replace("required = true\n", &format!("required = true\nsha256 = \"{bad}\"\n")));
+        assert_eq!(e.key, "scorer[0].sha256", "{e}");
+        assert_eq!(e.line, Some(12), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "policy policies/test.toml:12:1: scorer[0].sha256: `{bad}` is not a sha256 digest: \
+                 give the 64 hexadecimal digits `sha256sum libhql_bant.so` prints"
+            )
+        );
+    }
+    let e = err(&GOOD.replace("weight = 1\n", "weight = 1\nsha256 = 42\n"));
+    assert_eq!(e.key, "scorer[1].sha256", "{e}");
+    assert!(e.line.is_some(), "{e}");
+}
