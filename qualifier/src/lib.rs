@@ -14,6 +14,8 @@
 //! - [`decision`]: the domain answer types.
 //! - [`digest`]: deterministic ids for leads and decisions.
 //! - [`render`]: the plain-text trail for salespeople.
+//! - [`metrics`]: decisions by stage, scorer latency and failures, through
+//!   the `metrics` facade (no-ops unless the embedder installs a recorder).
 //! - [`stage`]: the stage ladder.
 //! - [`error`]: load errors that name file, line, key, plugin and versions.
 
@@ -22,6 +24,7 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod gate;
+pub mod metrics;
 pub mod pipeline;
 pub mod plugin;
 pub mod policy;

@@ -9,6 +9,9 @@
 //! Qualify and Explain share [`Pipeline::evaluate`] and the one function that
 //! builds a [`Decision`] from it, so an explanation's decision is equal to
 //! the plain decision for the same input by construction.
+//!
+//! Every evaluation is counted once, by stage and degradation
+//! (`DecisionMetrics`); the scorer slots time and count their own calls.
 
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
@@ -22,6 +25,7 @@ use crate::digest;
 use crate::engine::{LoadOptions, ScorerInfo, ScorerSource};
 use crate::error::LoadError;
 use crate::gate::{Actual, Gate, Subject};
+use crate::metrics::DecisionMetrics;
 use crate::policy::{Policy, Resolved, ScorerCatalog};
 use crate::scorers::{self, Outcome, Slot};
 use crate::stage::Stage;
@@ -34,6 +38,7 @@ pub(crate) struct Pipeline {
     disqualifier_codes: Vec<String>,
     top_reasons: usize,
     required_failure_cap: Stage,
+    metrics: DecisionMetrics,
 }
 
 /// Everything computed for one lead, before it is shaped into answers.
@@ -99,6 +104,7 @@ impl Pipeline {
             disqualifier_codes: policy.disqualifier_codes.clone(),
             top_reasons: policy.top_reasons,
             required_failure_cap: policy.required_failure_cap,
+            metrics: DecisionMetrics::register(),
         })
     }
 
@@ -226,6 +232,7 @@ impl Pipeline {
         if !disqualifications.is_empty() {
             stage = Stage::Disqualified;
         }
+        self.metrics.record(stage, outcomes.iter().any(|o| o.status != ScorerStatus::Ok));
         Evaluation {
             as_of_ms,
             future_events_hidden: view.future_events_hidden(),

@@ -9,17 +9,23 @@
 //! (finite score clamped to 0–100, declared facts of the declared kind,
 //! declared disqualifier codes). A misbehaving plugin can lower the quality of
 //! its own contribution, never corrupt a decision.
+//!
+//! Each call is timed (one `Instant`) and counted through the slot's
+//! `ScorerMetrics`, registered when the policy loads: latency, and failures
+//! by [`FailureReason`], which is known here and nowhere else.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
-use hql_plugin_api::host::AbiInstance;
+use hql_plugin_api::host::{AbiInstance, CallError};
 use hql_plugin_api::view::LeadView;
 use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, Score};
 
 use crate::decision::ScorerStatus;
 use crate::error::{LoadError, PolicyError};
+use crate::metrics::{FailureReason, ScorerMetrics};
 use crate::plugin::{self, PluginSpec};
 use crate::policy::Policy;
 
@@ -69,6 +75,7 @@ pub(crate) struct Slot {
     pub(crate) weight: f64,
     pub(crate) required: bool,
     backend: Backend,
+    metrics: ScorerMetrics,
 }
 
 /// What one scorer produced for one lead, already checked.
@@ -79,41 +86,72 @@ pub(crate) struct Outcome {
     pub(crate) warnings: Vec<String>,
 }
 
+/// How the SDK words a panic it caught inside a plugin library, which then
+/// reaches the host as an ordinary failure (`hql_plugin_api::export`).
+const SDK_PANIC_PREFIX: &str = "scorer panicked";
+
 impl Slot {
     /// Runs the scorer on `view`; never panics, never fails the decision.
     pub(crate) fn run(&self, view: &LeadView<'_>) -> Outcome {
-        let raw = match &self.backend {
-            Backend::Abi(instance) => instance.score(view).map_err(|e| e.to_string()),
+        let started = Instant::now();
+        let raw = self.call(view);
+        let elapsed = started.elapsed();
+        let (outcome, failure) = match raw {
+            Ok(score) => self.check(score),
+            Err((reason, error)) => {
+                tracing::debug!(target: "hql::plugin", scorer = %self.id, %error, "scorer failed");
+                let failed = Outcome {
+                    status: ScorerStatus::Failed,
+                    score: Score::new(0.0),
+                    error,
+                    warnings: Vec::new(),
+                };
+                (failed, Some(reason))
+            }
+        };
+        self.metrics.record(elapsed, failure);
+        outcome
+    }
+
+    /// Calls the scorer; a failure comes with why, as far as it can be told.
+    fn call(&self, view: &LeadView<'_>) -> Result<Score, (FailureReason, String)> {
+        match &self.backend {
+            Backend::Abi(instance) => instance.score(view).map_err(|e| {
+                let reason = match &e {
+                    CallError::Failed(message) if message.starts_with(SDK_PANIC_PREFIX) => {
+                        FailureReason::Panic
+                    }
+                    CallError::Failed(_) | CallError::MissingHook(_) => FailureReason::Error,
+                    CallError::NoScore => FailureReason::InvalidOutput,
+                };
+                (reason, e.to_string())
+            }),
             Backend::Native(scorer, logger) => {
                 let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger);
                 match catch_unwind(AssertUnwindSafe(|| scorer.score(&view.lead(), &ctx))) {
-                    Ok(result) => result.map_err(|e| e.message),
-                    Err(panic) => {
-                        Err(format!("scorer panicked: {}", hql_plugin_api::export::panic_message(&*panic)))
-                    }
+                    Ok(result) => result.map_err(|e| (FailureReason::Error, e.message)),
+                    Err(panic) => Err((
+                        FailureReason::Panic,
+                        format!("{SDK_PANIC_PREFIX}: {}", hql_plugin_api::export::panic_message(&*panic)),
+                    )),
                 }
-            }
-        };
-        match raw {
-            Ok(score) => self.check(score),
-            Err(error) => {
-                tracing::debug!(target: "hql::plugin", scorer = %self.id, %error, "scorer failed");
-                Outcome { status: ScorerStatus::Failed, score: Score::new(0.0), error, warnings: Vec::new() }
             }
         }
     }
 
-    /// Holds a score to what the plugin declared.
-    fn check(&self, score: Score) -> Outcome {
+    /// Holds a score to what the plugin declared; an unusable score is a
+    /// failure, [`FailureReason::InvalidOutput`].
+    fn check(&self, score: Score) -> (Outcome, Option<FailureReason>) {
         let mut warnings = Vec::new();
         let value = score.value();
         if !value.is_finite() {
-            return Outcome {
+            let failed = Outcome {
                 status: ScorerStatus::Failed,
                 score: Score::new(0.0),
                 error: format!("returned a non-finite score ({value})"),
                 warnings,
             };
+            return (failed, Some(FailureReason::InvalidOutput));
         }
         let mut clean = Score::new(value.clamp(0.0, 100.0));
         if !(0.0..=100.0).contains(&value) {
@@ -163,7 +201,7 @@ impl Slot {
                 ));
             }
         }
-        Outcome { status: ScorerStatus::Ok, score: clean, error: String::new(), warnings }
+        (Outcome { status: ScorerStatus::Ok, score: clean, error: String::new(), warnings }, None)
     }
 }
 
@@ -208,6 +246,7 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
             weight: entry.weight / total_weight,
             required: entry.required,
             backend,
+            metrics: ScorerMetrics::register(&entry.id),
         });
     }
     Ok(slots)

@@ -6,8 +6,10 @@
 //! `hqld: --max-batch-size: ...` knows what to change. Everything after this
 //! point works with [`Settings`] and [`Limits`] only.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -21,6 +23,9 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 1_000;
 /// Default `--shutdown-grace`, in seconds: Kubernetes' default
 /// `terminationGracePeriodSeconds`.
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+/// Default `--metrics-listen`: loopback, on the port commonly used for
+/// Prometheus exporters; a container sets `0.0.0.0:9464`.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
 
 /// Smallest `--max-message-bytes` accepted: below this not even a small lead fits.
 const MIN_MESSAGE_BYTES: usize = 1024;
@@ -41,6 +46,18 @@ pub struct Cli {
     /// printed on stdout).
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+
+    /// Address serving Prometheus metrics at `GET /metrics` (HTTP/1.1, its
+    /// own port); port 0 picks a free port (printed on stdout after the
+    /// listening line). `off`, or an empty value, serves no metrics and
+    /// records none.
+    #[arg(
+        long,
+        value_name = "IP:PORT|off",
+        env = "HQL_METRICS_LISTEN",
+        default_value = DEFAULT_METRICS_LISTEN
+    )]
+    pub metrics_listen: MetricsListen,
 
     /// The policy file (TOML).
     #[arg(long, value_name = "FILE", default_value = "policies/default.toml")]
@@ -73,6 +90,52 @@ pub struct Cli {
     /// closing them.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace: u64,
+}
+
+/// `--metrics-listen`: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsListen {
+    /// No metrics: no listener, no recorder.
+    Off,
+    /// Serve `/metrics` on this address.
+    On(SocketAddr),
+}
+
+impl MetricsListen {
+    /// The address to serve on, if any.
+    pub fn addr(self) -> Option<SocketAddr> {
+        match self {
+            MetricsListen::Off => None,
+            MetricsListen::On(addr) => Some(addr),
+        }
+    }
+}
+
+impl FromStr for MetricsListen {
+    type Err = String;
+
+    /// `off` (any case) or an empty value is [`MetricsListen::Off`]; anything
+    /// else must be an `IP:PORT` socket address.
+    fn from_str(value: &str) -> Result<MetricsListen, String> {
+        let value = value.trim();
+        if value.is_empty() || value.eq_ignore_ascii_case("off") {
+            return Ok(MetricsListen::Off);
+        }
+        value.parse().map(MetricsListen::On).map_err(|_| {
+            format!(
+                "`{value}` is not an IP:PORT address; use e.g. 0.0.0.0:9464, or `off` to serve no metrics"
+            )
+        })
+    }
+}
+
+impl fmt::Display for MetricsListen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricsListen::Off => f.write_str("off"),
+            MetricsListen::On(addr) => addr.fmt(f),
+        }
+    }
 }
 
 /// How log lines are written.
@@ -113,6 +176,8 @@ impl Default for Limits {
 pub struct Settings {
     /// Address to bind.
     pub listen: SocketAddr,
+    /// Address to serve `/metrics` on; `None` when metrics are off.
+    pub metrics_listen: Option<SocketAddr>,
     /// The policy file.
     pub policy: PathBuf,
     /// The plugin directory.
@@ -147,6 +212,7 @@ impl TryFrom<Cli> for Settings {
     fn try_from(cli: Cli) -> Result<Settings, ConfigError> {
         let Cli {
             listen,
+            metrics_listen,
             policy,
             plugin_dir,
             max_events_per_lead,
@@ -187,6 +253,7 @@ impl TryFrom<Cli> for Settings {
         }
         Ok(Settings {
             listen,
+            metrics_listen: metrics_listen.addr(),
             policy,
             plugin_dir,
             limits: Limits { max_events_per_lead, max_batch_size, max_message_bytes },
@@ -229,6 +296,10 @@ mod tests {
         assert_eq!(settings.limits.max_message_bytes, 16 * 1024 * 1024);
         assert_eq!(settings.log_format, LogFormat::Auto);
         assert_eq!(settings.shutdown_grace, Duration::from_secs(30));
+        // Unless HQL_METRICS_LISTEN is set in the environment running the tests.
+        if std::env::var_os("HQL_METRICS_LISTEN").is_none() {
+            assert_eq!(settings.metrics_listen, Some("127.0.0.1:9464".parse().expect("addr")));
+        }
     }
 
     #[test]
@@ -237,6 +308,8 @@ mod tests {
         let cli = parse(&[
             "--listen",
             "0.0.0.0:0",
+            "--metrics-listen",
+            "0.0.0.0:9100",
             "--policy",
             "p.toml",
             "--plugin-dir",
@@ -255,6 +328,7 @@ mod tests {
         .expect("parses");
         let settings = Settings::try_from(cli).expect("valid");
         assert_eq!(settings.listen.port(), 0);
+        assert_eq!(settings.metrics_listen, Some("0.0.0.0:9100".parse().expect("addr")));
         assert_eq!(settings.policy, PathBuf::from("p.toml"));
         assert_eq!(
             settings.limits,
@@ -269,6 +343,36 @@ mod tests {
         let dir = existing_dir();
         let err = parse(&["--plugin-dir", &dir, "--listen", "nowhere"]).expect_err("refused");
         assert!(err.to_string().contains("--listen"), "{err}");
+    }
+
+    #[test]
+    fn metrics_can_be_turned_off() {
+        let dir = existing_dir();
+        for off in [["--metrics-listen", "off"], ["--metrics-listen", "OFF"], ["--metrics-listen", ""]] {
+            let cli = parse(&["--plugin-dir", &dir, off[0], off[1]]).expect("parses");
+            let settings = Settings::try_from(cli).expect("valid");
+            assert_eq!(settings.metrics_listen, None, "{off:?}");
+        }
+        let cli = parse(&["--plugin-dir", &dir, "--metrics-listen="]).expect("parses");
+        assert_eq!(Settings::try_from(cli).expect("valid").metrics_listen, None);
+    }
+
+    #[test]
+    fn a_bad_metrics_address_is_refused_by_the_parser() {
+        let dir = existing_dir();
+        for bad in ["nowhere", "9464", "localhost:9464", "on"] {
+            let err = parse(&["--plugin-dir", &dir, "--metrics-listen", bad]).expect_err("refused");
+            assert!(err.to_string().contains("--metrics-listen"), "{err}");
+            assert!(err.to_string().contains("`off`"), "{err}");
+        }
+    }
+
+    #[test]
+    fn metrics_listen_reads_back_as_typed() {
+        for text in ["off", "127.0.0.1:9464", "[::1]:0"] {
+            let parsed: MetricsListen = text.parse().expect("parses");
+            assert_eq!(parsed.to_string(), text);
+        }
     }
 
     #[test]

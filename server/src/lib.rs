@@ -13,6 +13,9 @@
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
 //! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `RUST_LOG`.
+//! - [`metrics`]: Prometheus metrics: the recorder, the gRPC metrics layer
+//!   (go-grpc-prometheus names), info gauges, and `GET /metrics` on its own
+//!   listener (`--metrics-listen`).
 //! - `service`: the `LeadQualificationService` trait, one file per RPC; each
 //!   handler validates, converts, delegates to the engine, converts back.
 //! - `convert`: `hql.v1` messages to domain values and back (leads, decisions,
@@ -24,6 +27,7 @@
 
 pub mod config;
 pub mod logging;
+pub mod metrics;
 pub mod run;
 pub mod server;
 pub mod shutdown;

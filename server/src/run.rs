@@ -2,11 +2,18 @@
 //!
 //! Nothing is served from a policy or plugin that fails to load: [`run`]
 //! returns [`RunError::Load`] before binding, and `hqld` exits with code 2.
-//! Once the listener is bound, exactly one line goes to stdout,
+//! Once the listener is bound, one line goes to stdout,
 //! `hqld listening on <ip:port>` with the real bound address, so a harness
-//! started with `--listen 127.0.0.1:0` learns the port. After the shutdown
-//! future completes, in-flight calls get the grace period to finish; calls
-//! still running then (typically long-lived streams) are dropped.
+//! started with `--listen 127.0.0.1:0` learns the port. With metrics on, a
+//! second line follows, `hqld metrics on <ip:port>`, the bound address of
+//! `GET /metrics`. Both listeners are bound before either line is printed,
+//! so a harness that saw the first line talks to a server that started.
+//! After the shutdown future completes, in-flight calls get the grace period
+//! to finish; calls still running then (typically long-lived streams) are
+//! dropped. `/metrics` is served until the drain is over.
+//!
+//! Metrics: the recorder is installed before the engine loads, because the
+//! engine registers its series while loading (see [`crate::metrics`]).
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -18,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::config::Settings;
+use crate::metrics::{Metrics, MetricsEndpoint, MetricsError};
 use crate::server::{ServeError, serve};
 
 /// Why `hqld` stopped other than by a shutdown signal.
@@ -35,6 +43,17 @@ pub enum RunError {
         /// Why.
         source: io::Error,
     },
+    /// The metrics address could not be bound.
+    #[error("cannot serve metrics on {addr}: {source} (--metrics-listen off serves none)")]
+    BindMetrics {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// The metrics recorder could not be installed.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     /// The "listening" line could not be written to stdout.
     #[error("cannot write the listening address to stdout: {0}")]
     Announce(io::Error),
@@ -49,16 +68,22 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Load(_) => 2,
-            RunError::Bind { .. } | RunError::Announce(_) | RunError::Serve(_) => 1,
+            RunError::Bind { .. }
+            | RunError::BindMetrics { .. }
+            | RunError::Metrics(_)
+            | RunError::Announce(_)
+            | RunError::Serve(_) => 1,
         }
     }
 }
 
-/// Loads the engine, binds, prints `hqld listening on <addr>` to stdout and
-/// serves until `shutdown` completes, then drains for at most
-/// `settings.shutdown_grace`.
+/// Loads the engine, binds, prints `hqld listening on <addr>` (and
+/// `hqld metrics on <addr>`) to stdout and serves until `shutdown`
+/// completes, then drains for at most `settings.shutdown_grace`.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
-    let Settings { listen, policy, plugin_dir, limits, log_format: _, shutdown_grace } = settings;
+    let Settings { listen, metrics_listen, policy, plugin_dir, limits, log_format: _, shutdown_grace } =
+        settings;
+    let metrics = metrics_listen.map(|addr| Metrics::install().map(|metrics| (metrics, addr))).transpose()?;
     let engine =
         Engine::load(&LoadOptions { policy_path: policy, scorers: ScorerSource::PluginDir(plugin_dir) })?;
     log_loaded(&engine);
@@ -66,8 +91,23 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     let listener =
         TcpListener::bind(listen).await.map_err(|source| RunError::Bind { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| RunError::Bind { addr: listen, source })?;
-    announce(addr).map_err(RunError::Announce)?;
+    let endpoint = match metrics {
+        Some((metrics, metrics_addr)) => Some(bind_metrics(&metrics, metrics_addr, &engine).await?),
+        None => None,
+    };
+    announce(addr, endpoint.as_ref().map(|(_, bound)| *bound)).map_err(RunError::Announce)?;
     tracing::info!(%addr, ?limits, "serving hql.v1.LeadQualificationService");
+    // Served until `run` returns, drain included; dropping the guard stops it.
+    let _metrics_server = match endpoint {
+        Some((endpoint, bound)) => {
+            tracing::info!(addr = %bound, "serving Prometheus metrics at http://{bound}/metrics");
+            Some(AbortOnDrop(tokio::spawn(endpoint.serve())))
+        }
+        None => {
+            tracing::info!("metrics off (--metrics-listen off)");
+            None
+        }
+    };
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let serving = serve(listener, engine, limits, async {
@@ -81,6 +121,20 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     }
     let _ = stop_tx.send(());
     drain(serving, shutdown_grace).await
+}
+
+/// Publishes `engine`'s info metrics and binds `/metrics` on `addr`;
+/// returns the endpoint, not yet serving, and the address it got.
+async fn bind_metrics(
+    metrics: &Metrics,
+    addr: SocketAddr,
+    engine: &Engine,
+) -> Result<(MetricsEndpoint, SocketAddr), RunError> {
+    metrics.publish_info(engine);
+    let bind_error = |source| RunError::BindMetrics { addr, source };
+    let endpoint = metrics.bind(addr).await.map_err(bind_error)?;
+    let bound = endpoint.local_addr().map_err(bind_error)?;
+    Ok((endpoint, bound))
 }
 
 /// Waits up to `grace` for the server to finish its in-flight calls.
@@ -103,11 +157,24 @@ async fn drain(
     }
 }
 
-/// The one stdout line a supervisor or test harness waits for.
-fn announce(addr: SocketAddr) -> io::Result<()> {
+/// The stdout lines a supervisor or test harness waits for: the gRPC
+/// address, then the metrics address when metrics are on.
+fn announce(addr: SocketAddr, metrics: Option<SocketAddr>) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "hqld listening on {addr}")?;
+    if let Some(metrics) = metrics {
+        writeln!(stdout, "hqld metrics on {metrics}")?;
+    }
     stdout.flush()
+}
+
+/// Aborts a spawned task when dropped, so nothing outlives [`run`].
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What was loaded, so the log tells which builds decide.

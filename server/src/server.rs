@@ -14,6 +14,10 @@
 //! as soon as shutdown starts, so load balancers and Kubernetes probes stop
 //! sending work while in-flight calls drain), and server reflection v1 and
 //! v1alpha, so `grpcurl HOST:PORT list` and calls work without proto files.
+//!
+//! Every route, those two included, runs inside the gRPC metrics layer
+//! ([`crate::metrics`]), outermost so a call's time includes all the rest.
+//! Without an installed recorder it costs a path lookup and an `Instant`.
 
 use std::future::Future;
 
@@ -27,6 +31,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::config::Limits;
 use crate::deadline::StampArrivalLayer;
+use crate::metrics::{GrpcMetricsLayer, MethodTable};
 use crate::service::QualificationService;
 
 /// The server stopped for a reason other than the shutdown future.
@@ -39,7 +44,20 @@ pub enum ServeError {
     /// build defect, never a request's doing).
     #[error("gRPC reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The metrics layer could not read the embedded descriptors (a build
+    /// defect, never a request's doing).
+    #[error("gRPC metrics: cannot read the service descriptors: {0}")]
+    Descriptors(#[from] prost::DecodeError),
 }
+
+/// The descriptor sets of every service this server routes: the metrics
+/// layer reads each RPC's streaming kind (its `grpc_type`) from them.
+pub(crate) const ROUTED_DESCRIPTOR_SETS: [&[u8]; 4] = [
+    hql_proto::pb::FILE_DESCRIPTOR_SET,
+    tonic_health::pb::FILE_DESCRIPTOR_SET,
+    tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+    tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+];
 
 /// The service name health is reported under.
 pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
@@ -68,6 +86,7 @@ pub async fn serve(
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
+    let metrics = GrpcMetricsLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
 
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let draining = async move {
@@ -75,6 +94,7 @@ pub async fn serve(
         set_health(&health, ServingStatus::NotServing).await;
     };
     Server::builder()
+        .layer(metrics)
         .layer(StampArrivalLayer)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -2,11 +2,19 @@
 //!
 //! The contract with the server crate is small and textual, on purpose: the
 //! server binds the address given by `--listen` (port 0 picks a free one,
-//! so tests never collide), then prints exactly one line to STDOUT,
+//! so tests never collide), then prints one line to STDOUT,
 //! `hqld listening on <ip:port>`; all logs go to STDERR. [`Hqld::start`]
 //! waits for that line, so a test only talks to a server that is accepting
 //! connections, and keeps everything the server wrote for assertions and for
 //! failure messages (a test that fails shows the server's own account).
+//!
+//! Metrics: `hqld` serves `GET /metrics` on `--metrics-listen` (default
+//! `127.0.0.1:9464`), and once bound prints a second line right after the
+//! first, `hqld metrics on <ip:port>`. So that parallel tests never fight
+//! over port 9464, every server started here gets
+//! `HQL_METRICS_LISTEN=127.0.0.1:0` in its environment (a free port; the
+//! flag, when a test passes it, wins). [`Hqld::metrics_addr`] reads the
+//! second line.
 //!
 //! A server is always killed and reaped when its [`Hqld`] drops, even when
 //! the test panics, so no test leaves a process behind.
@@ -34,16 +42,26 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The line prefix `hqld` prints on stdout once bound.
 pub const LISTENING_PREFIX: &str = "hqld listening on ";
 
-/// A command running the built `hqld` with `args`, stdin closed, and
-/// `NO_COLOR` set so log text can be matched without escape codes. Set more
-/// environment on it, then hand it to [`Hqld::from_command`].
+/// The line prefix `hqld` prints on stdout, after the listening line, with
+/// the address serving `GET /metrics` (when metrics are on).
+pub const METRICS_PREFIX: &str = "hqld metrics on ";
+
+/// How long [`Hqld::metrics_addr`] waits for the metrics line once the
+/// listening line was read (`hqld` writes both at once).
+const METRICS_LINE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A command running the built `hqld` with `args`, stdin closed,
+/// `NO_COLOR` set so log text can be matched without escape codes, and
+/// metrics on a free port (`HQL_METRICS_LISTEN=127.0.0.1:0`; pass
+/// `--metrics-listen` to choose otherwise). Set more environment on it,
+/// then hand it to [`Hqld::from_command`].
 pub fn hqld_command<I>(args: I) -> Command
 where
     I: IntoIterator,
     I::Item: AsRef<OsStr>,
 {
     let mut command = Command::new(hqld_path());
-    command.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
+    command.args(args).env("NO_COLOR", "1").env("HQL_METRICS_LISTEN", "127.0.0.1:0").stdin(Stdio::null());
     command
 }
 
@@ -174,6 +192,31 @@ impl Hqld {
         self.addr
     }
 
+    /// The address serving `GET /metrics`, from the server's stdout line
+    /// `hqld metrics on <ip:port>`. Panics, with the server's output, if
+    /// that line does not come (metrics are off, `--metrics-listen off`).
+    pub fn metrics_addr(&self) -> SocketAddr {
+        let deadline = Instant::now() + METRICS_LINE_TIMEOUT;
+        loop {
+            let stdout = self.stdout();
+            let announced = stdout.lines().find_map(|line| line.strip_prefix(METRICS_PREFIX));
+            if let Some(addr) = announced {
+                return addr
+                    .trim()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("hqld printed a bad metrics address {addr:?}: {e}"));
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "hqld did not print `{METRICS_PREFIX}<addr>` within {METRICS_LINE_TIMEOUT:?} \
+                     (metrics off?)\n--- stdout ---\n{stdout}--- stderr ---\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// The server's URL for a gRPC client, `http://<addr>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -229,7 +272,8 @@ impl Hqld {
         snapshot(&self.stderr)
     }
 
-    /// Everything the server wrote to stdout so far (the listening line).
+    /// Everything the server wrote to stdout so far (the listening line, and
+    /// the metrics line).
     pub fn stdout(&self) -> String {
         snapshot(&self.stdout)
     }
