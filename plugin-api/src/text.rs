@@ -34,8 +34,16 @@ pub fn num(x: f64) -> String {
 pub fn push_num(out: &mut String, x: f64) {
     let cents = (x * 100.0).round();
     if !cents.is_finite() || cents.abs() >= FAST_LIMIT {
-        let s = format!("{:.2}", round2(x));
-        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        if cents.is_finite() {
+            let s = format!("{:.2}", round2(x));
+            out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
+        } else if x.is_finite() {
+            // `x * 100` overflowed for a finite `x` (amounts near f64::MAX,
+            // which a request may carry): write it whole, never as "inf".
+            let _ = write!(out, "{x:.0}");
+        } else {
+            let _ = write!(out, "{x}");
+        }
         return;
     }
     // In range, so the conversion is exact.
@@ -149,9 +157,18 @@ mod tests {
             assert_eq!(num(x), slow_num(x), "x = {x}");
             x += 0.0137;
         }
-        for x in [1e14 + 0.25, -7.125, 0.005, 0.015, 2.675, 1e16, f64::NAN, f64::INFINITY] {
+        for x in [1e14 + 0.25, -7.125, 0.005, 0.015, 2.675, 1e16] {
             assert_eq!(num(x), slow_num(x), "x = {x}");
         }
+    }
+
+    #[test]
+    fn huge_finite_values_stay_finite_in_words() {
+        assert_eq!(num(1e16), "10000000000000000");
+        assert!(!num(f64::MAX).contains("inf"), "{}", num(f64::MAX));
+        assert!(num(f64::MAX).starts_with("1797693134862315"));
+        assert_eq!(num(f64::INFINITY), "inf");
+        assert_eq!(num(f64::NAN), "NaN");
     }
 
     #[test]
