@@ -39,8 +39,10 @@ pub enum ScorerStatus {
     Ok,
     /// Returned an error or panicked; output discarded.
     Failed,
-    /// Not run.
+    /// Not run: its circuit breaker was open.
     Skipped,
+    /// Returned after its time budget; output discarded.
+    TimedOut,
 }
 
 /// One scorer's part in a decision.
@@ -58,7 +60,7 @@ pub struct ScorerSummary {
     pub weight: f64,
     /// `score × weight`.
     pub contribution: f64,
-    /// OK / FAILED / SKIPPED.
+    /// OK / FAILED / SKIPPED / TIMED_OUT.
     pub status: ScorerStatus,
     /// Why it failed or was skipped; empty when OK.
     pub error: String,

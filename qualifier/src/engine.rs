@@ -55,6 +55,10 @@ pub struct ScorerInfo {
     pub facts: Vec<String>,
     /// Disqualification codes.
     pub disqualifiers: Vec<String>,
+    /// The policy's isolation limits for it.
+    pub isolation: crate::policy::Isolation,
+    /// Whether its circuit breaker is open now.
+    pub breaker_open: bool,
 }
 
 /// A policy with its scorers, ready to decide leads. Cheap to clone (an `Arc`).

@@ -14,11 +14,16 @@
 //! - [`decision`]: the domain answer types.
 //! - [`digest`]: deterministic ids for leads and decisions.
 //! - [`render`]: the plain-text trail for salespeople.
+//! - containment: per-scorer time budgets and circuit
+//!   breakers in [`scorers`] (limits from [`policy::Isolation`]), and the
+//!   [`watchdog`] that notices a call that never returns.
 //! - [`metrics`]: decisions by stage, scorer latency and failures, through
 //!   the `metrics` facade (no-ops unless the embedder installs a recorder).
 //! - [`stage`]: the stage ladder.
 //! - [`error`]: load errors that name file, line, key, plugin and versions.
 
+mod breaker;
+mod clock;
 pub mod decision;
 pub mod digest;
 pub mod engine;
@@ -31,6 +36,7 @@ pub mod policy;
 pub mod render;
 pub mod scorers;
 pub mod stage;
+pub mod watchdog;
 
 pub use decision::{Decision, Explanation, PolicyRef, ScorerStatus};
 pub use engine::{Engine, LoadOptions, ScorerInfo, ScorerSource};

@@ -17,12 +17,13 @@
 //! alert on failures works from the first scrape, not from the first failure.
 //!
 //! Explain decides a lead exactly as Qualify does, so both count: for every
-//! scorer, the count of `hql_scorer_duration_seconds` equals the sum of
-//! `hql_decisions_total` (the share of each RPC is in `grpc_server_*`).
+//! scorer, the count of `hql_scorer_duration_seconds` plus
+//! `hql_scorer_skipped_total` (calls its open breaker skipped) equals the sum
+//! of `hql_decisions_total` (the share of each RPC is in `grpc_server_*`).
 
 use std::time::Duration;
 
-use metrics::{Counter, Histogram, Unit};
+use metrics::{Counter, Gauge, Histogram, Unit};
 
 use crate::stage::Stage;
 
@@ -36,6 +37,17 @@ pub const SCORER_DURATION_SECONDS: &str = "hql_scorer_duration_seconds";
 /// Counter, by `scorer` and `reason` ([`FailureReason`]): scorer calls whose
 /// output was discarded.
 pub const SCORER_FAILURES_TOTAL: &str = "hql_scorer_failures_total";
+
+/// Counter, by `scorer`: calls skipped because the scorer's circuit breaker
+/// was open.
+pub const SCORER_SKIPPED_TOTAL: &str = "hql_scorer_skipped_total";
+/// Gauge, by `scorer`: 1 while its circuit breaker is open (or half-open).
+pub const SCORER_BREAKER_OPEN: &str = "hql_scorer_breaker_open";
+/// Counter, by `scorer`: times its circuit breaker opened.
+pub const SCORER_BREAKER_OPENED_TOTAL: &str = "hql_scorer_breaker_opened_total";
+/// Gauge, by `scorer`: its calls running past `stuck_after` right now
+/// (see [`crate::watchdog`]); any non-zero value means health NOT_SERVING.
+pub const SCORER_CALLS_STUCK: &str = "hql_scorer_calls_stuck";
 
 /// Histogram buckets for [`SCORER_DURATION_SECONDS`], in seconds: the bundled
 /// scorers take 0.5 to 20 µs, so the ladder starts at 1 µs and stops at 1 s,
@@ -75,19 +87,23 @@ pub enum FailureReason {
     /// an undeclared fact) is clamped or dropped with a warning instead, and
     /// is not a failure.
     InvalidOutput,
+    /// The call returned after the scorer's time budget; its output was
+    /// discarded (status TIMED_OUT).
+    TimedOut,
 }
 
 impl FailureReason {
     /// Every reason, in label order.
-    pub const ALL: [FailureReason; 3] =
-        [FailureReason::Error, FailureReason::Panic, FailureReason::InvalidOutput];
+    pub const ALL: [FailureReason; 4] =
+        [FailureReason::Error, FailureReason::Panic, FailureReason::InvalidOutput, FailureReason::TimedOut];
 
-    /// The label value: `error`, `panic`, `invalid_output`.
+    /// The label value: `error`, `panic`, `invalid_output`, `timeout`.
     pub const fn as_str(self) -> &'static str {
         match self {
             FailureReason::Error => "error",
             FailureReason::Panic => "panic",
             FailureReason::InvalidOutput => "invalid_output",
+            FailureReason::TimedOut => "timeout",
         }
     }
 }
@@ -117,7 +133,25 @@ pub fn describe() {
     metrics::describe_counter!(
         SCORER_FAILURES_TOTAL,
         Unit::Count,
-        "Scorer calls whose output was discarded, by scorer and reason (error, panic, invalid_output)."
+        "Scorer calls whose output was discarded, by scorer and reason (error, panic, invalid_output, timeout)."
+    );
+    metrics::describe_counter!(
+        SCORER_SKIPPED_TOTAL,
+        Unit::Count,
+        "Scorer calls skipped because the scorer's circuit breaker was open."
+    );
+    metrics::describe_gauge!(
+        SCORER_BREAKER_OPEN,
+        "1 while the scorer's circuit breaker is open (skipping calls until a trial call succeeds)."
+    );
+    metrics::describe_counter!(
+        SCORER_BREAKER_OPENED_TOTAL,
+        Unit::Count,
+        "Times the scorer's circuit breaker opened after consecutive failures or time-outs."
+    );
+    metrics::describe_gauge!(
+        SCORER_CALLS_STUCK,
+        "Scorer calls running past the policy's stuck_after right now; non-zero means health NOT_SERVING."
     );
 }
 
@@ -151,6 +185,9 @@ impl DecisionMetrics {
 pub(crate) struct ScorerMetrics {
     duration: Histogram,
     failures: [Counter; FailureReason::ALL.len()],
+    skipped: Counter,
+    breaker_open: Gauge,
+    breaker_opened: Counter,
 }
 
 impl ScorerMetrics {
@@ -165,6 +202,27 @@ impl ScorerMetrics {
                     "reason" => reason.as_str()
                 )
             }),
+            skipped: metrics::counter!(SCORER_SKIPPED_TOTAL, "scorer" => scorer.to_owned()),
+            breaker_open: {
+                // A freshly loaded scorer starts closed, also after a reload.
+                let gauge = metrics::gauge!(SCORER_BREAKER_OPEN, "scorer" => scorer.to_owned());
+                gauge.set(0.0);
+                gauge
+            },
+            breaker_opened: metrics::counter!(SCORER_BREAKER_OPENED_TOTAL, "scorer" => scorer.to_owned()),
+        }
+    }
+
+    /// Counts one call skipped by the open breaker.
+    pub(crate) fn skipped(&self) {
+        self.skipped.increment(1);
+    }
+
+    /// Records the breaker opening (`true`) or closing.
+    pub(crate) fn breaker(&self, open: bool) {
+        self.breaker_open.set(if open { 1.0 } else { 0.0 });
+        if open {
+            self.breaker_opened.increment(1);
         }
     }
 
@@ -195,7 +253,7 @@ mod tests {
             assert_eq!(*reason as usize, i, "{reason:?}");
         }
         let labels: Vec<&str> = FailureReason::ALL.iter().map(|r| r.as_str()).collect();
-        assert_eq!(labels, ["error", "panic", "invalid_output"]);
+        assert_eq!(labels, ["error", "panic", "invalid_output", "timeout"]);
     }
 
     #[test]

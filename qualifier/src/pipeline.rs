@@ -128,6 +128,8 @@ impl Pipeline {
                 description: s.spec.description.clone(),
                 facts: s.spec.facts.iter().map(|(n, _)| format!("{}.{n}", s.id)).collect(),
                 disqualifiers: s.spec.disqualifiers.clone(),
+                isolation: s.isolation,
+                breaker_open: s.breaker_open(),
             })
             .collect()
     }
@@ -450,8 +452,13 @@ impl Pipeline {
             ));
         }
         for (slot, o) in self.slots.iter().zip(&eval.outcomes) {
-            if o.status == ScorerStatus::Failed {
-                warnings.push(format!("scorer `{}` failed: {}", slot.id, o.error));
+            match o.status {
+                ScorerStatus::Ok => {}
+                ScorerStatus::Failed => warnings.push(format!("scorer `{}` failed: {}", slot.id, o.error)),
+                ScorerStatus::TimedOut => {
+                    warnings.push(format!("scorer `{}` timed out: {}", slot.id, o.error));
+                }
+                ScorerStatus::Skipped => warnings.push(format!("scorer `{}` skipped: {}", slot.id, o.error)),
             }
             warnings.extend(o.warnings.iter().cloned());
         }

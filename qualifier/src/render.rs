@@ -81,8 +81,12 @@ pub fn text(e: &Explanation) -> String {
                     fmt_number(m.contribution)
                 );
             }
-            ScorerStatus::Failed | ScorerStatus::Skipped => {
-                let status = if m.status == ScorerStatus::Failed { "FAILED" } else { "SKIPPED" };
+            ScorerStatus::Failed | ScorerStatus::Skipped | ScorerStatus::TimedOut => {
+                let status = match m.status {
+                    ScorerStatus::Skipped => "SKIPPED",
+                    ScorerStatus::TimedOut => "TIMED OUT",
+                    _ => "FAILED",
+                };
                 let _ = writeln!(out, "  {} {} [{}]: {status}: {}", m.name, m.version, m.dimension, m.error);
             }
         }

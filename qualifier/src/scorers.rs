@@ -13,6 +13,13 @@
 //! Each call is timed (one `Instant`) and counted through the slot's
 //! `ScorerMetrics`, registered when the policy loads: latency, and failures
 //! by [`FailureReason`], which is known here and nowhere else.
+//!
+//! Slowness and repeated failure are contained by the policy's
+//! [`Isolation`] limits, on the calling thread (no hand-off): a call that
+//! returns after its time budget is TIMED_OUT and its output discarded; the
+//! slot's circuit breaker ([`crate::breaker`]) skips the scorer (SKIPPED)
+//! after consecutive failures or time-outs; and the call is registered with
+//! the [`crate::watchdog`] while it runs, so one that never returns is seen.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -23,11 +30,14 @@ use hql_plugin_api::host::{AbiInstance, CallError};
 use hql_plugin_api::view::LeadView;
 use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, Score};
 
+use crate::breaker::{Admission, Breaker, Transition};
+use crate::clock;
 use crate::decision::ScorerStatus;
 use crate::error::{LoadError, PolicyError};
 use crate::metrics::{FailureReason, ScorerMetrics};
 use crate::plugin::{self, PluginSpec};
-use crate::policy::Policy;
+use crate::policy::{Isolation, Policy};
+use crate::watchdog;
 
 /// Routes a plugin's log lines into `tracing`, tagged with the scorer id.
 struct TracingSink {
@@ -74,8 +84,12 @@ pub(crate) struct Slot {
     /// Normalised: all slots' weights sum to 1.
     pub(crate) weight: f64,
     pub(crate) required: bool,
+    pub(crate) isolation: Isolation,
     backend: Backend,
     metrics: ScorerMetrics,
+    breaker: Breaker,
+    /// This scorer's key with the watchdog.
+    watch_key: u32,
 }
 
 /// What one scorer produced for one lead, already checked.
@@ -91,13 +105,35 @@ pub(crate) struct Outcome {
 const SDK_PANIC_PREFIX: &str = "scorer panicked";
 
 impl Slot {
-    /// Runs the scorer on `view`; never panics, never fails the decision.
+    /// Runs the scorer on `view`, within its isolation limits; never panics,
+    /// never fails the decision.
     pub(crate) fn run(&self, view: &LeadView<'_>) -> Outcome {
         let started = Instant::now();
-        let raw = self.call(view);
+        let start_ns = clock::nanos(started);
+        if let Admission::Skip { failures, retry_in } = self.breaker.admit(start_ns) {
+            self.metrics.skipped();
+            return Outcome {
+                status: ScorerStatus::Skipped,
+                score: Score::new(0.0),
+                error: format!(
+                    "circuit breaker open after {failures} consecutive failures or time-outs; \
+                     next trial call in {} ms",
+                    retry_in.as_millis()
+                ),
+                warnings: Vec::new(),
+            };
+        }
+        let raw = {
+            let _in_call = watchdog::enter(self.watch_key, start_ns);
+            self.call(view)
+        };
         let elapsed = started.elapsed();
+        let over_budget = elapsed > self.isolation.time_budget;
         let (outcome, failure) = match raw {
-            Ok(score) => self.check(score),
+            // A failure is reported as itself even when it was also late:
+            // "panicked" says more than "timed out", and both discard output.
+            // Its message stays free of timings, so the same failure reads
+            // the same in Qualify and Explain.
             Err((reason, error)) => {
                 tracing::debug!(target: "hql::plugin", scorer = %self.id, %error, "scorer failed");
                 let failed = Outcome {
@@ -108,9 +144,54 @@ impl Slot {
                 };
                 (failed, Some(reason))
             }
+            Ok(_) if over_budget => {
+                let timed_out = Outcome {
+                    status: ScorerStatus::TimedOut,
+                    score: Score::new(0.0),
+                    error: format!("took {}; output discarded", self.budget_text(elapsed)),
+                    warnings: Vec::new(),
+                };
+                (timed_out, Some(FailureReason::TimedOut))
+            }
+            Ok(score) => self.check(score),
         };
         self.metrics.record(elapsed, failure);
+        let ended_ns = start_ns.saturating_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
+        match self.breaker.record(failure.is_none(), ended_ns) {
+            Some(Transition::Opened(failures)) => {
+                self.metrics.breaker(true);
+                tracing::warn!(
+                    target: "hql::plugin",
+                    scorer = %self.id,
+                    failures,
+                    cool_down_ms = self.isolation.breaker_cool_down.as_millis() as u64,
+                    "circuit breaker opened after {failures} consecutive failures or time-outs (last: {}); \
+                     skipping the scorer for {} ms",
+                    outcome.error,
+                    self.isolation.breaker_cool_down.as_millis()
+                );
+            }
+            Some(Transition::Closed) => {
+                self.metrics.breaker(false);
+                tracing::info!(target: "hql::plugin", scorer = %self.id, "circuit breaker closed: trial call succeeded");
+            }
+            None => {}
+        }
         outcome
+    }
+
+    /// "12.345 ms, over its time budget of 10.000 ms", for failure messages.
+    fn budget_text(&self, elapsed: std::time::Duration) -> String {
+        format!(
+            "{:.3} ms, over its time budget of {:.3} ms",
+            elapsed.as_secs_f64() * 1e3,
+            self.isolation.time_budget.as_secs_f64() * 1e3
+        )
+    }
+
+    /// Whether its circuit breaker is open (calls skipped) now.
+    pub(crate) fn breaker_open(&self) -> bool {
+        self.breaker.is_open()
     }
 
     /// Calls the scorer; a failure comes with why, as far as it can be told.
@@ -245,8 +326,11 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
             dimension,
             weight: entry.weight / total_weight,
             required: entry.required,
+            isolation: entry.isolation,
             backend,
             metrics: ScorerMetrics::register(&entry.id),
+            breaker: Breaker::new(entry.isolation.breaker_failures, entry.isolation.breaker_cool_down),
+            watch_key: watchdog::watch(&entry.id, entry.isolation.stuck_after),
         });
     }
     Ok(slots)

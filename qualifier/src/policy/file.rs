@@ -18,6 +18,8 @@ pub(crate) struct PolicyFile {
     pub(crate) stages: Vec<StageFile>,
     #[serde(default)]
     pub(crate) disqualifiers: DisqualifiersFile,
+    #[serde(default)]
+    pub(crate) isolation: IsolationFile,
 }
 
 /// `[policy]`: identity of the policy.
@@ -62,6 +64,9 @@ pub(crate) struct ScorerFile {
     pub(crate) sha256: Option<String>,
     #[serde(default)]
     pub(crate) config: Option<toml::Table>,
+    /// Overrides of the policy's `[isolation]` for this scorer.
+    #[serde(default)]
+    pub(crate) isolation: IsolationFile,
 }
 
 /// `[[stage]]`: a gated stage.
@@ -97,4 +102,20 @@ pub(crate) struct GateFile {
 pub(crate) struct DisqualifiersFile {
     #[serde(default)]
     pub(crate) codes: Vec<String>,
+}
+
+/// `[isolation]` (policy-wide) and `[scorer.isolation]` (one scorer): how a
+/// misbehaving scorer is contained. Every key is optional; a scorer's own
+/// table overrides the policy's, which overrides the built-in defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IsolationFile {
+    /// A call taking longer than this is TIMED_OUT (fractions allowed).
+    pub(crate) time_budget_ms: Option<f64>,
+    /// Consecutive failures or time-outs that open the breaker; 0 never does.
+    pub(crate) breaker_failures: Option<i64>,
+    /// How long an open breaker skips the scorer before one trial call.
+    pub(crate) breaker_cool_down_ms: Option<i64>,
+    /// A call still running after this long is stuck (health NOT_SERVING).
+    pub(crate) stuck_after_ms: Option<i64>,
 }

@@ -41,10 +41,19 @@
 //!
 //! [disqualifiers]
 //! codes = ["icp.competitor"]      # reported codes that disqualify
+//!
+//! [isolation]                     # optional; per scorer: [scorer.isolation]
+//! time_budget_ms = 100            # a slower call is TIMED_OUT, output discarded
+//! breaker_failures = 5            # consecutive failures/time-outs open the breaker
+//! breaker_cool_down_ms = 30000    # an open breaker skips the scorer this long
+//! stuck_after_ms = 5000           # a call running this long is stuck: NOT_SERVING
 //! ```
 
 mod file;
+mod isolation;
 mod locate;
+
+pub use isolation::Isolation;
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +82,8 @@ pub struct ScorerEntry {
     pub sha256: Option<String>,
     /// The scorer's config table, as JSON.
     pub config_json: String,
+    /// Its containment limits: `[isolation]` overridden by `[scorer.isolation]`.
+    pub isolation: Isolation,
 }
 
 /// A stage as written, before its gate subjects are resolved.
@@ -236,7 +247,9 @@ impl Policy {
             stages: Vec::new(),
         };
         policy.check_meta(&parsed)?;
-        policy.read_scorers(parsed.scorers)?;
+        let isolation = isolation::apply(Isolation::DEFAULT, &parsed.isolation)
+            .map_err(|(key, message)| policy.error_at(&format!("isolation.{key}"), message))?;
+        policy.read_scorers(parsed.scorers, isolation)?;
         policy.read_stages(parsed.stages)?;
         policy.read_disqualifiers(parsed.disqualifiers)?;
         Ok(policy)
@@ -281,7 +294,11 @@ impl Policy {
         Ok(())
     }
 
-    fn read_scorers(&mut self, scorers: Vec<file::ScorerFile>) -> Result<(), PolicyError> {
+    fn read_scorers(
+        &mut self,
+        scorers: Vec<file::ScorerFile>,
+        defaults: Isolation,
+    ) -> Result<(), PolicyError> {
         if scorers.is_empty() {
             return Err(self.error_at("", "a policy needs at least one [[scorer]]"));
         }
@@ -336,6 +353,8 @@ impl Policy {
                     ),
                 ));
             }
+            let isolation = isolation::apply(defaults, &s.isolation)
+                .map_err(|(key, message)| self.error_at(&at(&format!("isolation.{key}")), message))?;
             let config = toml::Value::Table(s.config.unwrap_or_default());
             let config_json = serde_json::to_string(&config)
                 .map_err(|e| self.error_at(&at("config"), format!("cannot be passed to the plugin: {e}")))?;
@@ -347,6 +366,7 @@ impl Policy {
                 required: s.required,
                 sha256: s.sha256.map(|pin| pin.to_ascii_lowercase()),
                 config_json,
+                isolation,
             });
         }
         Ok(())

@@ -233,3 +233,63 @@ fn a_malformed_sha256_pin_names_the_key_and_line() {
     assert_eq!(e.key, "scorer[1].sha256", "{e}");
     assert!(e.line.is_some(), "{e}");
 }
+
+#[test]
+fn isolation_defaults_apply_without_a_table() {
+    let p = parse(GOOD).expect("parses");
+    for s in &p.scorers {
+        assert_eq!(s.isolation, Isolation::DEFAULT, "{}", s.id);
+    }
+}
+
+#[test]
+fn a_scorer_isolation_table_overrides_the_policy_one_key_by_key() {
+    let text = GOOD.replace(
+        "[disqualifiers]",
+        "[isolation]\ntime_budget_ms = 20\nbreaker_failures = 7\n\n[disqualifiers]",
+    );
+    let text = text.replace(
+        "weight = 1\n",
+        "weight = 1\n[scorer.isolation]\ntime_budget_ms = 0.25\nbreaker_cool_down_ms = 1500\nstuck_after_ms = 900\n",
+    );
+    let p = parse(&text).expect("parses");
+    let bant = p.scorers[0].isolation;
+    assert_eq!(bant.time_budget, std::time::Duration::from_millis(20));
+    assert_eq!(bant.breaker_failures, 7);
+    assert_eq!(bant.breaker_cool_down, Isolation::DEFAULT.breaker_cool_down);
+    assert_eq!(bant.stuck_after, Isolation::DEFAULT.stuck_after);
+    let intent = p.scorers[1].isolation;
+    assert_eq!(intent.time_budget, std::time::Duration::from_micros(250));
+    assert_eq!(intent.breaker_failures, 7, "inherited from [isolation]");
+    assert_eq!(intent.breaker_cool_down, std::time::Duration::from_millis(1500));
+    assert_eq!(intent.stuck_after, std::time::Duration::from_millis(900));
+}
+
+#[test]
+fn bad_isolation_values_name_the_key_and_line() {
+    let policy_wide =
+        |body: &str| GOOD.replace("[disqualifiers]", &format!("[isolation]\n{body}\n\n[disqualifiers]"));
+    for (body, key, says) in [
+        ("time_budget_ms = 0", "isolation.time_budget_ms", "must be more than 0"),
+        ("time_budget_ms = -3", "isolation.time_budget_ms", "must be more than 0"),
+        ("time_budget_ms = 90000", "isolation.time_budget_ms", "at most 60000"),
+        ("breaker_failures = -1", "isolation.breaker_failures", "0 (never open)"),
+        ("breaker_cool_down_ms = 0", "isolation.breaker_cool_down_ms", "must be 1 to"),
+        ("stuck_after_ms = 0", "isolation.stuck_after_ms", "must be 1 to"),
+        ("time_budget_ms = 50\nstuck_after_ms = 10", "isolation.stuck_after_ms", "must not be below"),
+        ("time_budget_ms = 9000", "isolation.time_budget_ms", "must not be below"),
+    ] {
+        let e = err(&policy_wide(body));
+        assert_eq!(e.key, key, "{body}: {e}");
+        assert!(e.line.is_some(), "{body}: {e}");
+        assert!(e.message.contains(says), "{body}: {e}");
+    }
+    let e = err(&policy_wide("time_budget = 5"));
+    assert_eq!(e.key, "isolation.time_budget", "{e}");
+    assert!(e.message.contains("unknown field `time_budget`"), "{e}");
+    let e = err(&GOOD.replace("weight = 1\n", "weight = 1\n[scorer.isolation]\ntime_budget_ms = \"fast\"\n"));
+    assert_eq!(e.key, "scorer[1].isolation.time_budget_ms", "{e}");
+    let e = err(&GOOD.replace("weight = 1\n", "weight = 1\n[scorer.isolation]\nstuck_after_ms = 1\n"));
+    assert_eq!(e.key, "scorer[1].isolation.stuck_after_ms", "{e}");
+    assert!(e.line.is_some(), "{e}");
+}

@@ -79,6 +79,8 @@ pub(crate) fn scorer_info(info: ScorerInfo) -> pb::ScorerInfo {
         description,
         facts,
         disqualifiers,
+        isolation,
+        breaker_open,
     } = info;
     pb::ScorerInfo {
         name,
@@ -93,6 +95,8 @@ pub(crate) fn scorer_info(info: ScorerInfo) -> pb::ScorerInfo {
         description,
         facts,
         disqualifiers,
+        time_budget_ms: isolation.time_budget.as_secs_f64() * 1e3,
+        breaker_open,
     }
 }
 
@@ -124,6 +128,7 @@ fn scorer_status(status: ScorerStatus) -> pb::ScorerStatus {
         ScorerStatus::Ok => pb::ScorerStatus::Ok,
         ScorerStatus::Failed => pb::ScorerStatus::Failed,
         ScorerStatus::Skipped => pb::ScorerStatus::Skipped,
+        ScorerStatus::TimedOut => pb::ScorerStatus::TimedOut,
     }
 }
 

@@ -236,6 +236,11 @@ fn scorer_info_carries_every_field() {
         description: "BANT answers".into(),
         facts: vec!["bant.authority".into()],
         disqualifiers: vec!["bant.no_need".into()],
+        isolation: hql_qualifier::policy::Isolation {
+            time_budget: std::time::Duration::from_micros(2500),
+            ..hql_qualifier::policy::Isolation::DEFAULT
+        },
+        breaker_open: true,
     };
     let expected = pb::ScorerInfo {
         name: "bant".into(),
@@ -250,6 +255,8 @@ fn scorer_info_carries_every_field() {
         description: "BANT answers".into(),
         facts: vec!["bant.authority".into()],
         disqualifiers: vec!["bant.no_need".into()],
+        time_budget_ms: 2.5,
+        breaker_open: true,
     };
     assert_eq!(scorer_info(info), expected);
 }
@@ -271,6 +278,7 @@ fn every_scorer_status_maps_one_to_one() {
         (ScorerStatus::Ok, pb::ScorerStatus::Ok),
         (ScorerStatus::Failed, pb::ScorerStatus::Failed),
         (ScorerStatus::Skipped, pb::ScorerStatus::Skipped),
+        (ScorerStatus::TimedOut, pb::ScorerStatus::TimedOut),
     ];
     for (domain, proto) in cases {
         assert_eq!(scorer_status(domain), proto);
