@@ -11,6 +11,8 @@
 //! - [`run`]: the daemon's life: load the engine, bind, announce the address,
 //!   serve, drain within a grace period.
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
+//! - [`health`]: what `grpc.health.v1` reports: SERVING, NOT_SERVING while
+//!   shutting down or while a scorer call is stuck (the qualifier's watchdog).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
 //! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `RUST_LOG`.
 //! - [`metrics`]: Prometheus metrics: the recorder, the gRPC metrics layer
@@ -26,6 +28,7 @@
 //! - `status`: the one mapping from request errors to gRPC statuses.
 
 pub mod config;
+pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod run;

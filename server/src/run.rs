@@ -54,6 +54,9 @@ pub enum RunError {
     /// The metrics recorder could not be installed.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// The watchdog thread could not be started.
+    #[error("cannot start the scorer watchdog thread: {0}")]
+    Watchdog(io::Error),
     /// The "listening" line could not be written to stdout.
     #[error("cannot write the listening address to stdout: {0}")]
     Announce(io::Error),
@@ -71,6 +74,7 @@ impl RunError {
             RunError::Bind { .. }
             | RunError::BindMetrics { .. }
             | RunError::Metrics(_)
+            | RunError::Watchdog(_)
             | RunError::Announce(_)
             | RunError::Serve(_) => 1,
         }
@@ -87,6 +91,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     let engine =
         Engine::load(&LoadOptions { policy_path: policy, scorers: ScorerSource::PluginDir(plugin_dir) })?;
     log_loaded(&engine);
+    crate::health::start_watchdog().map_err(RunError::Watchdog)?;
 
     let listener =
         TcpListener::bind(listen).await.map_err(|source| RunError::Bind { addr: listen, source })?;

@@ -11,9 +11,9 @@
 //! `grpc.health.v1.Health` (SERVING for the server and for
 //! `hql.v1.LeadQualificationService` from the moment this function runs,
 //! which is after the policy and plugins loaded and validated; NOT_SERVING
-//! as soon as shutdown starts, so load balancers and Kubernetes probes stop
-//! sending work while in-flight calls drain), and server reflection v1 and
-//! v1alpha, so `grpcurl HOST:PORT list` and calls work without proto files.
+//! as soon as shutdown starts, and while a scorer call is stuck: see
+//! [`crate::health`]), and server reflection v1 and v1alpha, so
+//! `grpcurl HOST:PORT list` and calls work without proto files.
 //!
 //! Every route, those two included, runs inside the gRPC metrics layer
 //! ([`crate::metrics`]), outermost so a call's time includes all the rest.
@@ -26,8 +26,6 @@ use hql_qualifier::Engine;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
-use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
 
 use crate::config::Limits;
 use crate::deadline::StampArrivalLayer;
@@ -78,7 +76,6 @@ pub async fn serve(
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
     let (health, health_service) = tonic_health::server::health_reporter();
-    set_health(&health, ServingStatus::Serving).await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(hql_proto::pb::FILE_DESCRIPTOR_SET)
@@ -89,10 +86,7 @@ pub async fn serve(
     let metrics = GrpcMetricsLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
 
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let draining = async move {
-        shutdown.await;
-        set_health(&health, ServingStatus::NotServing).await;
-    };
+    let draining = crate::health::track(health, shutdown);
     Server::builder()
         .layer(metrics)
         .layer(StampArrivalLayer)
@@ -103,10 +97,4 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, draining)
         .await?;
     Ok(())
-}
-
-/// Reports `status` for the whole server and for the qualification service.
-async fn set_health(health: &HealthReporter, status: ServingStatus) {
-    health.set_service_status("", status).await;
-    health.set_service_status(SERVICE_NAME, status).await;
 }
