@@ -19,6 +19,7 @@
 //!   ([`hql_lead`], [`sql_lead`], ...).
 //! - [`scenario`]: the scenario files of `tests/scenarios/` (leads written
 //!   for people, with the decision sales expects).
+//! - [`scrape`]: `GET /metrics` and the samples in it.
 //! - [`status`]: reading rich gRPC errors ([`field_violations`]).
 //! - [`layout_probe`]: how a C compiler lays out the ABI types, for
 //!   `tests/abi_layout.rs`.
@@ -33,6 +34,7 @@ pub mod layout_probe;
 pub mod leads;
 pub mod personas;
 pub mod scenario;
+pub mod scrape;
 pub mod status;
 
 pub use artifacts::{
