@@ -88,6 +88,22 @@ pub enum PluginLoadError {
         /// Cause.
         source: std::io::Error,
     },
+    /// A different file was put at the path of a library this process has
+    /// already loaded: the dynamic loader would hand back the old code under
+    /// the new file's hash, so it is refused (only a reload can meet this).
+    #[error(
+        "plugin library {file}: changed since this process loaded it (sha256 {loaded} then, {found} now); \
+         a loaded library cannot be replaced in place: install the new build under a new file name and \
+         point the policy's `library` at it, or restart hqld"
+    )]
+    ChangedSinceLoaded {
+        /// Path.
+        file: PathBuf,
+        /// sha256 of the copy loaded earlier.
+        loaded: String,
+        /// sha256 of the file now.
+        found: String,
+    },
     /// dlopen failed.
     #[error("plugin library {file}: cannot load: {message}")]
     Open {

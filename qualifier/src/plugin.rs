@@ -15,7 +15,8 @@
 //! Libraries are never unloaded: `dlclose` with thread-local destructors is
 //! unsound on glibc, and a request may still hold a scorer from the library.
 //! A loaded library is leaked on purpose and shared by every later load of
-//! the same file.
+//! the same file (a policy reload). A *different* file at the same path is
+//! refused: `dlopen` would return the code it already has.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -206,6 +207,15 @@ fn open_hashed(path: PathBuf, file_name: String, sha256: String) -> Result<Loade
         match loaded.get(&(path.clone(), sha256.clone())) {
             Some(lib) => *lib,
             None => {
+                // `dlopen` of a path it already opened returns the library it
+                // already has, whatever is in the file now.
+                if let Some(((_, earlier), _)) = loaded.iter().find(|((p, _), _)| *p == path) {
+                    return Err(PluginLoadError::ChangedSinceLoaded {
+                        file: path.clone(),
+                        loaded: earlier.clone(),
+                        found: sha256,
+                    });
+                }
                 // SAFETY: loading runs the library's initialisers; the policy
                 // names this file and it passed the caller's location and
                 // trust checks. Plugins are trusted code (see the header's

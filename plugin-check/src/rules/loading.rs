@@ -101,6 +101,7 @@ pub(crate) fn evaluate(loaded: &Loaded) -> Vec<RuleResult> {
         Err(
             e @ (PluginLoadError::Read { .. }
             | PluginLoadError::Open { .. }
+            | PluginLoadError::ChangedSinceLoaded { .. }
             | PluginLoadError::NotFound { .. }
             | PluginLoadError::OutsidePluginDir { .. }),
         ) => {
