@@ -23,6 +23,9 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 1_000;
 /// Default `--shutdown-grace`, in seconds: Kubernetes' default
 /// `terminationGracePeriodSeconds`.
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+/// Default `--policy-poll-ms`: how often the policy file is checked for a
+/// change (a ConfigMap update takes up to a minute to reach the pod anyway).
+pub const DEFAULT_POLICY_POLL_MS: u64 = 2_000;
 /// Default `--metrics-listen`: loopback, on the port commonly used for
 /// Prometheus exporters; a container sets `0.0.0.0:9464`.
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
@@ -90,6 +93,11 @@ pub struct Cli {
     /// closing them.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace: u64,
+
+    /// How often to check the policy file for a change and reload it, in
+    /// milliseconds; 0 turns the check off (SIGHUP still reloads).
+    #[arg(long, value_name = "MS", env = "HQL_POLICY_POLL_MS", default_value_t = DEFAULT_POLICY_POLL_MS)]
+    pub policy_poll_ms: u64,
 }
 
 /// `--metrics-listen`: an address, or `off`.
@@ -188,6 +196,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long in-flight calls may run after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// How often the policy file is checked for a change; `None`: never
+    /// (SIGHUP still reloads).
+    pub policy_poll: Option<Duration>,
 }
 
 /// A flag whose value cannot be used.
@@ -220,6 +231,7 @@ impl TryFrom<Cli> for Settings {
             max_message_bytes,
             log_format,
             shutdown_grace,
+            policy_poll_ms,
         } = cli;
         if max_events_per_lead == 0 {
             return Err(ConfigError::new("max-events-per-lead", "must be at least 1"));
@@ -259,6 +271,7 @@ impl TryFrom<Cli> for Settings {
             limits: Limits { max_events_per_lead, max_batch_size, max_message_bytes },
             log_format,
             shutdown_grace: Duration::from_secs(shutdown_grace),
+            policy_poll: (policy_poll_ms > 0).then(|| Duration::from_millis(policy_poll_ms)),
         })
     }
 }

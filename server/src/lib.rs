@@ -8,6 +8,9 @@
 //! Map of the crate:
 //! - [`config`]: the command line ([`config::Cli`]) and the validated
 //!   [`Settings`] and [`Limits`] built from it.
+//! - [`current`]: the engine in force ([`CurrentEngine`]), swapped whole on reload.
+//! - [`reload`]: hot reload on SIGHUP and policy-file change: build, validate,
+//!   swap; a bad policy is refused and the old one keeps serving.
 //! - [`run`]: the daemon's life: load the engine, bind, announce the address,
 //!   serve, drain within a grace period.
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
@@ -28,9 +31,11 @@
 //! - `status`: the one mapping from request errors to gRPC statuses.
 
 pub mod config;
+pub mod current;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod reload;
 pub mod run;
 pub mod server;
 pub mod shutdown;
@@ -42,4 +47,5 @@ mod status;
 mod validate;
 
 pub use config::{Limits, Settings};
+pub use current::CurrentEngine;
 pub use server::{ServeError, serve};

@@ -1,7 +1,9 @@
-//! The daemon's life, in order: load, bind, announce, serve, drain.
+//! The daemon's life, in order: load, bind, announce, serve (reloading the
+//! policy on SIGHUP or when its file changes, see [`crate::reload`]), drain.
 //!
 //! Nothing is served from a policy or plugin that fails to load: [`run`]
 //! returns [`RunError::Load`] before binding, and `hqld` exits with code 2.
+//! A reload that fails is refused instead; the running engine keeps serving.
 //! Once the listener is bound, one line goes to stdout,
 //! `hqld listening on <ip:port>` with the real bound address, so a harness
 //! started with `--listen 127.0.0.1:0` learns the port. With metrics on, a
@@ -18,6 +20,7 @@
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hql_qualifier::{Engine, LoadError, LoadOptions, ScorerSource};
@@ -25,7 +28,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::config::Settings;
+use crate::current::CurrentEngine;
 use crate::metrics::{Metrics, MetricsEndpoint, MetricsError};
+use crate::reload::{self, Hangups, Reloader};
 use crate::server::{ServeError, serve};
 
 /// Why `hqld` stopped other than by a shutdown signal.
@@ -54,6 +59,9 @@ pub enum RunError {
     /// The metrics recorder could not be installed.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// SIGHUP could not be registered.
+    #[error("cannot listen for SIGHUP (policy reload): {0}")]
+    Signals(io::Error),
     /// The watchdog thread could not be started.
     #[error("cannot start the scorer watchdog thread: {0}")]
     Watchdog(io::Error),
@@ -75,6 +83,7 @@ impl RunError {
             | RunError::BindMetrics { .. }
             | RunError::Metrics(_)
             | RunError::Watchdog(_)
+            | RunError::Signals(_)
             | RunError::Announce(_)
             | RunError::Serve(_) => 1,
         }
@@ -85,13 +94,28 @@ impl RunError {
 /// `hqld metrics on <addr>`) to stdout and serves until `shutdown`
 /// completes, then drains for at most `settings.shutdown_grace`.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
-    let Settings { listen, metrics_listen, policy, plugin_dir, limits, log_format: _, shutdown_grace } =
-        settings;
+    let Settings {
+        listen,
+        metrics_listen,
+        policy,
+        plugin_dir,
+        limits,
+        log_format: _,
+        shutdown_grace,
+        policy_poll,
+    } = settings;
     let metrics = metrics_listen.map(|addr| Metrics::install().map(|metrics| (metrics, addr))).transpose()?;
-    let engine =
-        Engine::load(&LoadOptions { policy_path: policy, scorers: ScorerSource::PluginDir(plugin_dir) })?;
+    // Hashed before loading: a change racing the load is then seen by the
+    // first poll instead of missed.
+    let policy_seen = reload::fingerprint(&policy).ok();
+    let options = LoadOptions { policy_path: policy, scorers: ScorerSource::PluginDir(plugin_dir) };
+    let engine = Engine::load(&options)?;
     log_loaded(&engine);
     crate::health::start_watchdog().map_err(RunError::Watchdog)?;
+    // Before serving: SIGHUP's default action ends the process.
+    let hangups = Hangups::register().map_err(RunError::Signals)?;
+    let current = CurrentEngine::new(engine.clone());
+    let reloader = Arc::new(Reloader::new(current.clone(), options, policy_seen));
 
     let listener =
         TcpListener::bind(listen).await.map_err(|source| RunError::Bind { addr: listen, source })?;
@@ -115,7 +139,9 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     };
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let serving = serve(listener, engine, limits, async {
+    // Reloads until `run` returns; in-flight calls keep the engine they took.
+    let _reloading = AbortOnDrop(tokio::spawn(reloader.watch(hangups, policy_poll)));
+    let serving = serve(listener, current, limits, async {
         // A dropped sender (run itself going away) stops the server too.
         let _ = stop_rx.await;
     });

@@ -22,12 +22,12 @@
 use std::future::Future;
 
 use hql_proto::pb::lead_qualification_service_server::LeadQualificationServiceServer;
-use hql_qualifier::Engine;
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use crate::config::Limits;
+use crate::current::CurrentEngine;
 use crate::deadline::StampArrivalLayer;
 use crate::metrics::{GrpcMetricsLayer, MethodTable};
 use crate::service::QualificationService;
@@ -60,7 +60,8 @@ pub(crate) const ROUTED_DESCRIPTOR_SETS: [&[u8]; 4] = [
 /// The service name health is reported under.
 pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
 
-/// Serves `hql.v1.LeadQualificationService` with `engine` on `listener`
+/// Serves `hql.v1.LeadQualificationService` with `engine` (an [`Engine`](hql_qualifier::Engine),
+/// or a [`CurrentEngine`] a reloader swaps) on `listener`
 /// until `shutdown` completes and every in-flight call has finished.
 ///
 /// Messages larger than `limits.max_message_bytes` are refused both ways
@@ -68,11 +69,11 @@ pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
 /// since small unary answers must not wait on Nagle's algorithm.
 pub async fn serve(
     listener: TcpListener,
-    engine: Engine,
+    engine: impl Into<CurrentEngine>,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let service = LeadQualificationServiceServer::new(QualificationService::new(engine, limits))
+    let service = LeadQualificationServiceServer::new(QualificationService::new(engine.into(), limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
     let (health, health_service) = tonic_health::server::health_reporter();

@@ -299,6 +299,16 @@ impl Hqld {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Sends SIGHUP, as `kill -HUP` would: `hqld` reloads its policy.
+    /// Panics if the server has exited.
+    pub fn hangup(&mut self) {
+        assert!(self.is_running(), "hqld exited\n--- stderr ---\n{}", self.stderr());
+        let pid = i32::try_from(self.child.id()).expect("a pid fits in pid_t");
+        // SAFETY: as in `terminate`: our own child, seen running just above.
+        let sent = unsafe { kill(pid, SIGHUP) };
+        assert_eq!(sent, 0, "kill({pid}, SIGHUP) failed: {}", std::io::Error::last_os_error());
+    }
+
     /// Asks the server to stop as an operator would (SIGTERM) and waits up
     /// to `timeout` for it to exit; returns its exit status, after which
     /// [`Hqld::stderr`] holds everything it wrote. Panics if it does not
@@ -337,6 +347,7 @@ impl Drop for Hqld {
 
 /// SIGTERM: 15 on every Unix this project builds on.
 const SIGTERM: i32 = 15;
+const SIGHUP: i32 = 1;
 
 // The C library's kill(2), declared here rather than pulling in a binding
 // crate for one call. `std` offers only SIGKILL (`Child::kill`), which skips

@@ -20,6 +20,7 @@
 //!   descriptor sets), `code` (the `grpc_code` label) and `frames` (messages
 //!   in a body).
 //! - `info`: `hql_build_info`, `hql_policy_info`, `hql_scorer_info`.
+//! - `reload`: `hql_policy_reloads_total`, `hql_policy_reload_failed`.
 //! - `endpoint`: the HTTP listener serving `/metrics`.
 //!
 //! The domain's own metrics (decisions by stage, scorer latency and failures)
@@ -39,6 +40,7 @@ mod grpc;
 mod info;
 mod methods;
 mod recorder;
+pub(crate) mod reload;
 
 pub use endpoint::{METRICS_PATH, MetricsEndpoint};
 pub(crate) use grpc::GrpcMetricsLayer;
@@ -47,6 +49,7 @@ pub(crate) use methods::MethodTable;
 pub use methods::{
     HANDLED_TOTAL, HANDLING_BUCKETS, HANDLING_SECONDS, MSG_RECEIVED_TOTAL, MSG_SENT_TOTAL, STARTED_TOTAL,
 };
+pub use reload::{RELOAD_FAILED, RELOADS_TOTAL};
 
 /// The Prometheus recorder could not be installed.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,11 @@ impl Metrics {
     /// (once: later calls share it). Call before loading the engine.
     pub fn install() -> Result<Metrics, MetricsError> {
         recorder::install().map(|handle| Metrics { handle })
+    }
+
+    /// After a reload: `old`'s info series to 0, `new`'s to 1.
+    pub(crate) fn replace_info(old: &Engine, new: &Engine) {
+        info::replace(old, new);
     }
 
     /// Sets the info gauges: this build, `engine`'s policy and scorers.

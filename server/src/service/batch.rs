@@ -44,7 +44,7 @@ pub(super) async fn qualify_batch(
 
     let stop = StopOnDrop::default();
     let stopped = Arc::clone(&stop.0);
-    let engine = service.engine.clone();
+    let engine = service.engine.get();
     let results =
         decide(deadline, move || decide_all(&engine, &limits, leads, as_of_ms, deadline, &stopped)).await?;
     drop(stop);

@@ -20,7 +20,7 @@ pub(super) async fn explain(
     let deadline = Deadline::of(&request);
     let pb::ExplainRequest { lead, as_of } = request.into_inner();
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &service.limits)?;
-    let engine = service.engine.clone();
+    let engine = service.engine.get();
     let explained =
         decide(deadline, move || Ok(decision::explanation(engine.explain(&record, as_of_ms)))).await?;
     Ok(pb::ExplainResponse { explanation: Some(explained) })

@@ -14,9 +14,10 @@ pub(super) fn list_scorers(
     request: Request<pb::ListScorersRequest>,
 ) -> pb::ListScorersResponse {
     let pb::ListScorersRequest {} = request.into_inner();
+    let engine = service.engine.get();
     pb::ListScorersResponse {
-        scorers: service.engine.scorers().into_iter().map(decision::scorer_info).collect(),
-        policy: Some(decision::policy_ref(service.engine.policy().clone())),
+        scorers: engine.scorers().into_iter().map(decision::scorer_info).collect(),
+        policy: Some(decision::policy_ref(engine.policy().clone())),
         host_abi_version: format!("{HQL_ABI_MAJOR}.{HQL_ABI_MINOR}"),
     }
 }

@@ -16,12 +16,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use hql_proto::pb;
 use hql_proto::pb::lead_qualification_service_server::LeadQualificationService;
-use hql_qualifier::Engine;
 use tokio::task::JoinError;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::config::Limits;
+use crate::current::CurrentEngine;
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
@@ -31,16 +31,17 @@ mod list_scorers;
 mod qualify;
 mod stream;
 
-/// The service: an engine and the limits requests are held to.
+/// The service: the engine in force and the limits requests are held to.
+/// Each request takes the engine once (`engine.get()`) and keeps it.
 #[derive(Clone)]
 pub(crate) struct QualificationService {
-    engine: Engine,
+    engine: CurrentEngine,
     limits: Limits,
 }
 
 impl QualificationService {
-    /// A service deciding with `engine` under `limits`.
-    pub(crate) fn new(engine: Engine, limits: Limits) -> QualificationService {
+    /// A service deciding with whatever `engine` holds, under `limits`.
+    pub(crate) fn new(engine: CurrentEngine, limits: Limits) -> QualificationService {
         QualificationService { engine, limits }
     }
 }

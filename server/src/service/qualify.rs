@@ -16,7 +16,7 @@ pub(super) async fn qualify(
     let deadline = Deadline::of(&request);
     let pb::QualifyRequest { lead, as_of } = request.into_inner();
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &service.limits)?;
-    let engine = service.engine.clone();
+    let engine = service.engine.get();
     let decided = decide(deadline, move || Ok(decision::decision(engine.qualify(&record, as_of_ms)))).await?;
     Ok(pb::QualifyResponse { decision: Some(decided) })
 }

@@ -10,8 +10,8 @@
 //! stops reading stops the task instead of growing a queue; a caller that
 //! hangs up ends it.
 
+use crate::current::CurrentEngine;
 use hql_proto::pb;
-use hql_qualifier::Engine;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status, Streaming};
@@ -45,7 +45,7 @@ pub(super) fn qualify_stream(
 /// Reads, decides and answers until the caller's stream ends, the caller
 /// hangs up, the deadline passes, or the request stream fails.
 async fn answer(
-    engine: Engine,
+    engine: CurrentEngine,
     limits: Limits,
     deadline: Deadline,
     mut inbound: Streaming<pb::QualifyStreamRequest>,
@@ -95,7 +95,7 @@ async fn answer(
 /// One message's result: its decision or its own error. `Err` only when
 /// the deadline passed, which ends the stream.
 async fn decide_one(
-    engine: &Engine,
+    engine: &CurrentEngine,
     limits: &Limits,
     deadline: Deadline,
     message: pb::QualifyStreamRequest,
@@ -105,7 +105,8 @@ async fn decide_one(
         Ok(valid) => valid,
         Err(violations) => return Ok(outcome(Err(violations.into()))),
     };
-    let engine = engine.clone();
+    // Per message, so a long-lived stream follows policy reloads.
+    let engine = engine.get();
     match decide(deadline, move || Ok(decision::decision(engine.qualify(&record, as_of_ms)))).await {
         Err(exceeded @ RequestError::DeadlineExceeded { .. }) => Err(exceeded),
         decided => Ok(outcome(decided)),
