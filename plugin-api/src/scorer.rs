@@ -118,7 +118,8 @@ impl<'a> Context<'a> {
         self.as_of_ms
     }
 
-    /// Whole days from `t_ms` to `as_of` (negative if `t_ms` is later).
+    /// Days, with fractions, from `t_ms` (ms since the epoch) to `as_of`;
+    /// negative if `t_ms` is later.
     pub fn days_since(&self, t_ms: i64) -> f64 {
         (self.as_of_ms.saturating_sub(t_ms)) as f64 / crate::record::MS_PER_DAY as f64
     }
