@@ -6,13 +6,13 @@
 //! never sees a protobuf type or a `tonic::Status`.
 //!
 //! Map of the crate:
-//! - [`config`]: the command line ([`config::Cli`]) and the validated
-//!   [`Settings`] and [`Limits`] built from it.
+//! - [`config`]: the configuration: a TOML file, `HQL_*` variables and
+//!   flags ([`config::Cli`]), layered into the validated [`Settings`].
 //! - [`run`]: the daemon's life: load the engine, bind, announce the address,
 //!   serve, drain within a grace period.
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
-//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `RUST_LOG`.
+//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `log_level`.
 //! - [`metrics`]: Prometheus metrics: the recorder, the gRPC metrics layer
 //!   (go-grpc-prometheus names), info gauges, and `GET /metrics` on its own
 //!   listener (`--metrics-listen`).
@@ -38,5 +38,5 @@ mod service;
 mod status;
 mod validate;
 
-pub use config::{Limits, Settings};
+pub use config::{Limits, Settings, Transport};
 pub use server::{ServeError, serve};

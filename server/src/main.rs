@@ -1,22 +1,27 @@
-//! `hqld`: parses flags and runs the server library.
+//! `hqld`: builds the configuration and runs the server library.
 //!
-//! Exit codes: 0 after a signalled shutdown; 2 for unusable flags or a
-//! policy or plugin that fails to load; 1 for anything else (cannot bind,
-//! transport failure). Errors are logged and also printed as `hqld: <error>`
-//! on stderr, so they show even with logging filtered out.
+//! Exit codes: 0 after a signalled shutdown; 2 for an unusable
+//! configuration (a flag, variable or file value) or a policy or plugin
+//! that fails to load; 1 for
+//! anything else (cannot bind, transport failure). Errors are logged and
+//! also printed as `hqld: <error>` on stderr, so they show even with
+//! logging filtered out.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use hql_server::config::{Cli, Settings};
+use hql_server::config::{self, Cli, Env};
 use hql_server::{logging, run, shutdown};
 
 fn main() -> ExitCode {
-    let settings = match Settings::try_from(Cli::parse()) {
-        Ok(settings) => settings,
+    // Usage errors exit 2 with clap's message; --help and --version exit 0.
+    let cli = Cli::try_parse().unwrap_or_else(|error| error.exit());
+    let config = match Env::from_process().and_then(|env| config::load(&cli, &env)) {
+        Ok(config) => config,
         Err(error) => return fail(&error, 2),
     };
-    logging::init(settings.log_format);
+    let settings = config.settings;
+    logging::init(settings.log_format, &settings.log_level);
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -81,8 +81,17 @@ impl RunError {
 /// `hqld metrics on <addr>`) to stdout and serves until `shutdown`
 /// completes, then drains for at most `settings.shutdown_grace`.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
-    let Settings { listen, metrics_listen, policy, plugin_dir, limits, log_format: _, shutdown_grace } =
-        settings;
+    let Settings {
+        listen,
+        metrics_listen,
+        policy,
+        plugin_dir,
+        limits,
+        log_format: _,
+        log_level: _,
+        shutdown_grace,
+        transport: _,
+    } = settings;
     let metrics = metrics_listen.map(|addr| Metrics::install().map(|metrics| (metrics, addr))).transpose()?;
     let engine =
         Engine::load(&LoadOptions { policy_path: policy, scorers: ScorerSource::PluginDir(plugin_dir) })?;
