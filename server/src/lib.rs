@@ -8,6 +8,7 @@
 //! Map of the crate:
 //! - [`config`]: the configuration: a TOML file, `HQL_*` variables and
 //!   flags ([`config::Cli`]), layered into the validated [`Settings`].
+//! - [`check`]: `hqld --check-config`, loading everything serving would load.
 //! - [`run`]: the daemon's life: load the engine, bind, announce the address,
 //!   serve, drain within a grace period.
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
@@ -25,6 +26,7 @@
 //!   reads DEADLINE_EXCEEDED rather than tonic's CANCELLED.
 //! - `status`: the one mapping from request errors to gRPC statuses.
 
+pub mod check;
 pub mod config;
 pub mod logging;
 pub mod metrics;

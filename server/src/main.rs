@@ -1,6 +1,6 @@
 //! `hqld`: builds the configuration and runs the server library.
 //!
-//! Exit codes: 0 after a signalled shutdown; 2 for an unusable
+//! Exit codes: 0 after a signalled shutdown (or a good `--check-config`); 2 for an unusable
 //! configuration (a flag, variable or file value) or a policy or plugin
 //! that fails to load; 1 for
 //! anything else (cannot bind, transport failure). Errors are logged and
@@ -10,8 +10,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hql_server::config::{self, Cli, Env};
-use hql_server::{logging, run, shutdown};
+use hql_server::config::{self, Cli, Config, Env};
+use hql_server::{check, logging, run, shutdown};
 
 fn main() -> ExitCode {
     // Usage errors exit 2 with clap's message; --help and --version exit 0.
@@ -20,6 +20,9 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return fail(&error, 2),
     };
+    if cli.check_config {
+        return check_config(&config);
+    }
     let settings = config.settings;
     logging::init(settings.log_format, &settings.log_level);
 
@@ -37,6 +40,19 @@ fn main() -> ExitCode {
             Err(error) => fail(&error, error.exit_code()),
         }
     })
+}
+
+/// `--check-config`: loads the policy and plugins, prints the summary.
+fn check_config(config: &Config) -> ExitCode {
+    logging::init(config.settings.log_format, &config.settings.log_level);
+    let engine = match check::load_engine(config) {
+        Ok(engine) => engine,
+        Err(error) => return fail(&error, 2),
+    };
+    match check::summary(&mut std::io::stdout().lock(), config, &engine) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error, 1),
+    }
 }
 
 /// Logs `error`, prints it as `hqld: <error>` on stderr, and gives `code`.

@@ -36,6 +36,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", value_parser = value::path)]
     pub config: Option<PathBuf>,
 
+    /// Build the configuration, load the policy and every plugin as serving
+    /// would, print a summary and exit: 0 if it would serve, 2 if not. Binds
+    /// nothing.
+    #[arg(long)]
+    pub check_config: bool,
+
     /// Address to listen on; port 0 picks a free port (the bound address is
     /// printed on stdout) [env: HQL_LISTEN] [default: 127.0.0.1:50051]
     #[arg(long, value_name = "IP:PORT", value_parser = value::socket_addr)]
