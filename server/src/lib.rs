@@ -41,4 +41,4 @@ mod status;
 mod validate;
 
 pub use config::{Limits, Settings, Transport};
-pub use server::{ServeError, serve};
+pub use server::{ServeError, serve, serve_with};

@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 
 use crate::config::Settings;
 use crate::metrics::{Metrics, MetricsEndpoint, MetricsError};
-use crate::server::{ServeError, serve};
+use crate::server::{ServeError, serve_with};
 
 /// Why `hqld` stopped other than by a shutdown signal.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +90,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         log_format: _,
         log_level: _,
         shutdown_grace,
-        transport: _,
+        transport,
     } = settings;
     let metrics = metrics_listen.map(|addr| Metrics::install().map(|metrics| (metrics, addr))).transpose()?;
     let engine =
@@ -105,7 +105,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         None => None,
     };
     announce(addr, endpoint.as_ref().map(|(_, bound)| *bound)).map_err(RunError::Announce)?;
-    tracing::info!(%addr, ?limits, "serving hql.v1.LeadQualificationService");
+    tracing::info!(%addr, ?limits, ?transport, "serving hql.v1.LeadQualificationService");
     // Served until `run` returns, drain included; dropping the guard stops it.
     let _metrics_server = match endpoint {
         Some((endpoint, bound)) => {
@@ -119,7 +119,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     };
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let serving = serve(listener, engine, limits, async {
+    let serving = serve_with(listener, engine, limits, transport, async {
         // A dropped sender (run itself going away) stops the server too.
         let _ = stop_rx.await;
     });

@@ -18,6 +18,13 @@
 //! Every route, those two included, runs inside the gRPC metrics layer
 //! ([`crate::metrics`]), outermost so a call's time includes all the rest.
 //! Without an installed recorder it costs a path lookup and an `Instant`.
+//!
+//! Connections get the [`Transport`] settings: HTTP/2 PINGs and TCP
+//! keepalive (so connections of vanished peers are closed, and idle ones
+//! through a load balancer are not cut), a cap on concurrent streams per
+//! connection, and optionally a maximum age after which a connection is
+//! closed gracefully, so long-lived clients reconnect and spread over
+//! replicas added since.
 
 use std::future::Future;
 
@@ -29,7 +36,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-use crate::config::Limits;
+use crate::config::{Limits, Transport};
 use crate::deadline::StampArrivalLayer;
 use crate::metrics::{GrpcMetricsLayer, MethodTable};
 use crate::service::QualificationService;
@@ -63,15 +70,27 @@ pub(crate) const ROUTED_DESCRIPTOR_SETS: [&[u8]; 4] = [
 pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
 
 /// Serves `hql.v1.LeadQualificationService` with `engine` on `listener`
-/// until `shutdown` completes and every in-flight call has finished.
-///
-/// Messages larger than `limits.max_message_bytes` are refused both ways
-/// (OUT_OF_RANGE, from tonic's codec); accepted connections use TCP_NODELAY,
-/// since small unary answers must not wait on Nagle's algorithm.
+/// until `shutdown` completes and every in-flight call has finished, with
+/// the default [`Transport`].
 pub async fn serve(
     listener: TcpListener,
     engine: Engine,
     limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    serve_with(listener, engine, limits, Transport::default(), shutdown).await
+}
+
+/// [`serve`] with connections kept and bounded as `transport` says.
+///
+/// Messages larger than `limits.max_message_bytes` are refused both ways
+/// (OUT_OF_RANGE, from tonic's codec); accepted connections use TCP_NODELAY, since small
+/// unary answers must not wait on Nagle's algorithm.
+pub async fn serve_with(
+    listener: TcpListener,
+    engine: Engine,
+    limits: Limits,
+    transport: Transport,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let service = LeadQualificationServiceServer::new(QualificationService::new(engine, limits))
@@ -88,12 +107,24 @@ pub async fn serve(
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let metrics = GrpcMetricsLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // TCP keepalive is set here: tonic's builder ignores it for a given listener.
+    let incoming =
+        TcpIncoming::from(listener).with_nodelay(Some(true)).with_keepalive(transport.tcp_keepalive);
     let draining = async move {
         shutdown.await;
         set_health(&health, ServingStatus::NotServing).await;
     };
-    Server::builder()
+    let mut server = Server::builder()
+        .http2_keepalive_interval(transport.keepalive_interval)
+        .http2_keepalive_timeout(Some(transport.keepalive_timeout))
+        .max_concurrent_streams(transport.max_concurrent_streams);
+    if let Some(age) = transport.max_connection_age {
+        server = server.max_connection_age(age);
+    }
+    if let Some(grace) = transport.max_connection_age_grace {
+        server = server.max_connection_age_grace(grace);
+    }
+    server
         .layer(metrics)
         .layer(StampArrivalLayer)
         .add_service(health_service)
