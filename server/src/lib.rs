@@ -25,6 +25,8 @@
 //! - `deadline`: the caller's `grpc-timeout`, checked between leads so expiry
 //!   reads DEADLINE_EXCEEDED rather than tonic's CANCELLED.
 //! - `status`: the one mapping from request errors to gRPC statuses.
+//! - `shed`: load shedding: at most `max_concurrent_requests` decision calls
+//!   in flight, RESOURCE_EXHAUSTED past that.
 
 pub mod check;
 pub mod config;
@@ -37,6 +39,7 @@ pub mod shutdown;
 mod convert;
 mod deadline;
 mod service;
+mod shed;
 mod status;
 mod validate;
 

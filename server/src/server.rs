@@ -18,6 +18,8 @@
 //! Every route, those two included, runs inside the gRPC metrics layer
 //! ([`crate::metrics`]), outermost so a call's time includes all the rest.
 //! Without an installed recorder it costs a path lookup and an `Instant`.
+//! The qualification service alone sits behind the concurrency limit
+//! ([`crate::shed`]), so health checks and reflection are never shed.
 //!
 //! Connections get the [`Transport`] settings: HTTP/2 PINGs and TCP
 //! keepalive (so connections of vanished peers are closed, and idle ones
@@ -40,6 +42,7 @@ use crate::config::{Limits, Transport};
 use crate::deadline::StampArrivalLayer;
 use crate::metrics::{GrpcMetricsLayer, MethodTable};
 use crate::service::QualificationService;
+use crate::shed::Shed;
 
 /// The server stopped for a reason other than the shutdown future.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +87,9 @@ pub async fn serve(
 /// [`serve`] with connections kept and bounded as `transport` says.
 ///
 /// Messages larger than `limits.max_message_bytes` are refused both ways
-/// (OUT_OF_RANGE, from tonic's codec); accepted connections use TCP_NODELAY, since small
+/// (OUT_OF_RANGE, from tonic's codec); more than
+/// `limits.max_concurrent_requests` decision calls at once are refused with
+/// RESOURCE_EXHAUSTED; accepted connections use TCP_NODELAY, since small
 /// unary answers must not wait on Nagle's algorithm.
 pub async fn serve_with(
     listener: TcpListener,
@@ -96,6 +101,7 @@ pub async fn serve_with(
     let service = LeadQualificationServiceServer::new(QualificationService::new(engine, limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
+    let service = Shed::new(service, limits.max_concurrent_requests);
     let (health, health_service) = tonic_health::server::health_reporter();
     set_health(&health, ServingStatus::Serving).await;
     let reflection = || {

@@ -74,6 +74,7 @@ fn describe() {
     );
     hql_qualifier::metrics::describe();
     info::describe();
+    crate::shed::describe();
 }
 
 #[cfg(test)]
