@@ -27,6 +27,8 @@
 //! - `status`: the one mapping from request errors to gRPC statuses.
 //! - `shed`: load shedding: at most `max_concurrent_requests` decision calls
 //!   in flight, RESOURCE_EXHAUSTED past that.
+//! - `rpc_trace`: one span and one log line per RPC, joining the caller's
+//!   W3C trace.
 
 pub mod check;
 pub mod config;
@@ -38,6 +40,7 @@ pub mod shutdown;
 
 mod convert;
 mod deadline;
+mod rpc_trace;
 mod service;
 mod shed;
 mod status;

@@ -16,8 +16,9 @@
 //! v1alpha, so `grpcurl HOST:PORT list` and calls work without proto files.
 //!
 //! Every route, those two included, runs inside the gRPC metrics layer
-//! ([`crate::metrics`]), outermost so a call's time includes all the rest.
-//! Without an installed recorder it costs a path lookup and an `Instant`.
+//! ([`crate::metrics`]), outermost so a call's time includes all the rest,
+//! then the per-RPC span and log line ([`crate::rpc_trace`]). Without an
+//! installed recorder the first costs a path lookup and an `Instant`.
 //! The qualification service alone sits behind the concurrency limit
 //! ([`crate::shed`]), so health checks and reflection are never shed.
 //!
@@ -41,6 +42,7 @@ use tonic_health::server::HealthReporter;
 use crate::config::{Limits, Transport};
 use crate::deadline::StampArrivalLayer;
 use crate::metrics::{GrpcMetricsLayer, MethodTable};
+use crate::rpc_trace::RpcTraceLayer;
 use crate::service::QualificationService;
 use crate::shed::Shed;
 
@@ -112,6 +114,7 @@ pub async fn serve_with(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let metrics = GrpcMetricsLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
+    let traces = RpcTraceLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
 
     // TCP keepalive is set here: tonic's builder ignores it for a given listener.
     let incoming =
@@ -132,6 +135,7 @@ pub async fn serve_with(
     }
     server
         .layer(metrics)
+        .layer(traces)
         .layer(StampArrivalLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
