@@ -13,7 +13,9 @@
 //!   serve, drain within a grace period.
 //! - [`server`]: [`serve`], the tonic server on a bound listener (what tests call).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
-//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `log_level`.
+//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by
+//!   `log_level`, and spans to the OTLP exporter when it is on.
+//! - [`otlp`]: OTLP trace export, from the standard `OTEL_*` variables.
 //! - [`metrics`]: Prometheus metrics: the recorder, the gRPC metrics layer
 //!   (go-grpc-prometheus names), info gauges, and `GET /metrics` on its own
 //!   listener (`--metrics-listen`).
@@ -34,6 +36,7 @@ pub mod check;
 pub mod config;
 pub mod logging;
 pub mod metrics;
+pub mod otlp;
 pub mod run;
 pub mod server;
 pub mod shutdown;

@@ -10,20 +10,27 @@
 //! `NO_COLOR` is unset, so a log file or `kubectl logs` never carries
 //! escape codes.
 //!
+//! With OTLP export on ([`crate::otlp`]), spans also go to the exporter,
+//! through a second layer with its own filter: the RPC spans and the
+//! server's and engine's own at `info`, anything at `warn`. The two filters
+//! are independent, so `log_level = "warn"` does not stop traces, and
+//! `debug` logs do not flood the collector.
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::filter::EnvFilter;
+use opentelemetry_sdk::trace::SdkTracer;
+use tracing::Level;
+use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber: logs filtered by `level` in `format`.
-/// Does nothing if a subscriber is already
+/// Installs the global subscriber: logs filtered by `level` in `format`,
+/// and spans to `tracer` when given. Does nothing if a subscriber is already
 /// installed (tests, or an embedding program that set up its own).
-pub fn init(format: LogFormat, level: &str) {
+pub fn init(format: LogFormat, level: &str, tracer: Option<SdkTracer>) {
     // `level` was checked with the same parser when the config was built.
     let filter = EnvFilter::builder().parse_lossy(level);
     let terminal = std::io::stderr().is_terminal();
@@ -36,6 +43,13 @@ pub fn init(format: LogFormat, level: &str) {
     let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
     let logs: Box<dyn Layer<Registry> + Send + Sync> =
         if json { logs.json().with_filter(filter).boxed() } else { logs.with_filter(filter).boxed() };
+    let traces = tracer.map(|tracer| {
+        let spans = Targets::new()
+            .with_default(Level::WARN)
+            .with_target("hql_server", Level::INFO)
+            .with_target("hql_qualifier", Level::INFO);
+        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans)
+    });
     // `try_init` fails only when a subscriber is already set; that one wins.
-    let _already_set = tracing_subscriber::registry().with(logs).try_init();
+    let _already_set = tracing_subscriber::registry().with(logs).with(traces).try_init();
 }
