@@ -14,13 +14,14 @@
 //! through a second layer with its own filter: the RPC spans and the
 //! server's and engine's own at `info`, anything at `warn`. The two filters
 //! are independent, so `log_level = "warn"` does not stop traces, and
-//! `debug` logs do not flood the collector.
+//! `debug` logs do not flood the collector. The OpenTelemetry SDK's own
+//! warnings (an export that failed) go to the logs only.
 
 use std::io::IsTerminal;
 
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing::Level;
-use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
@@ -44,10 +45,13 @@ pub fn init(format: LogFormat, level: &str, tracer: Option<SdkTracer>) {
     let logs: Box<dyn Layer<Registry> + Send + Sync> =
         if json { logs.json().with_filter(filter).boxed() } else { logs.with_filter(filter).boxed() };
     let traces = tracer.map(|tracer| {
+        // The SDK's own logs (an export that failed) stay out of the spans
+        // it exports.
         let spans = Targets::new()
             .with_default(Level::WARN)
             .with_target("hql_server", Level::INFO)
-            .with_target("hql_qualifier", Level::INFO);
+            .with_target("hql_qualifier", Level::INFO)
+            .with_target("opentelemetry", LevelFilter::OFF);
         tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans)
     });
     // `try_init` fails only when a subscriber is already set; that one wins.

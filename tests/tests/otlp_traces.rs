@@ -9,7 +9,8 @@
 //! the lead count of a batch, the `hqld` service name, and the caller's
 //! trace when the request carried a W3C `traceparent`. And without the
 //! variables, or with `OTEL_TRACES_EXPORTER=none`, nothing connects to a
-//! collector at all.
+//! collector at all; a collector that is down fails no call, does not hold
+//! up the shutdown for long, and is reported in the logs.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -273,6 +274,21 @@ async fn without_the_variables_or_with_exporter_none_nothing_connects() {
     assert!(stderr.contains("trace export off"), "{stderr}");
 
     assert_eq!(received.connections.load(Ordering::SeqCst), 0, "nothing may connect to the collector");
+}
+
+#[tokio::test]
+async fn a_collector_that_is_down_fails_no_call_and_is_logged() {
+    let plugins = PluginDir::bundled();
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let server =
+        start(&plugins, &[("OTEL_EXPORTER_OTLP_ENDPOINT", &url), ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")]);
+    make_calls(&server).await;
+    let started = std::time::Instant::now();
+    let stderr = tokio::task::spawn_blocking(move || stop(server)).await.expect("stopped");
+    assert!(started.elapsed() < Duration::from_secs(20), "the flush on shutdown is bounded");
+    assert!(stderr.contains("opentelemetry"), "the failed export is logged:\n{stderr}");
 }
 
 #[test]
