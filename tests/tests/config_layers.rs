@@ -347,3 +347,16 @@ fn config_paths_in_messages_are_the_ones_given() {
     assert_eq!(message, "hqld: hqld.toml:2:18: limits.max_batch_size: `-1` is not a whole number");
     assert!(Path::new(&dir.path().join("hqld.toml")).is_file());
 }
+
+#[test]
+fn the_kubernetes_config_is_valid() {
+    // deploy/base/hqld.toml, as the Deployment mounts it; only the paths
+    // that exist in the image are pointed at this machine's.
+    let plugins = PluginDir::bundled();
+    let config = hql_tests::workspace_root().join("deploy/base/hqld.toml");
+    let mut args = vec![OsString::from("--config"), config.into(), "--check-config".into()];
+    args.extend(["--policy".into(), default_policy().into(), "--plugin-dir".into(), plugins.path().into()]);
+    let (code, stdout, stderr) = exit_of(hqld_command(args));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("connection.max_age                 = 30m"), "{stdout}");
+}

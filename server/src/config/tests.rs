@@ -387,3 +387,14 @@ fn the_help_names_every_variable_and_default() {
         }
     }
 }
+
+#[test]
+fn the_kubernetes_config_sets_every_key() {
+    // deploy/base/hqld.toml is the example operators copy: it shows them all.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/base/hqld.toml");
+    let text = std::fs::read_to_string(&path).expect("deploy/base/hqld.toml");
+    let file = file::ConfigFile::parse(&path, &text).expect("valid");
+    for key in keys::ALL {
+        assert!(file.get(&key).is_some(), "deploy/base/hqld.toml does not set {}", key.file);
+    }
+}
