@@ -389,6 +389,19 @@ fn the_help_names_every_variable_and_default() {
 }
 
 #[test]
+fn the_operations_guide_lists_every_setting() {
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/operations.md");
+    let text = std::fs::read_to_string(&guide).expect("docs/operations.md");
+    for key in keys::ALL {
+        for name in [format!("`{}`", key.file), format!("`{}`", key.env), format!("`--{}", key.flag)] {
+            assert!(text.contains(&name), "docs/operations.md does not mention {name}");
+        }
+    }
+    assert!(text.contains("`HQL_CONFIG`"));
+    assert!(text.contains("`--check-config`"));
+}
+
+#[test]
 fn the_kubernetes_config_sets_every_key() {
     // deploy/base/hqld.toml is the example operators copy: it shows them all.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/base/hqld.toml");
