@@ -6,8 +6,9 @@
 //! never sees a protobuf type or a `tonic::Status`.
 //!
 //! Map of the crate:
-//! - [`config`]: the command line ([`config::Cli`]) and the validated
-//!   [`Settings`] and [`Limits`] built from it.
+//! - [`config`]: the configuration: a TOML file, `HQL_*` variables and
+//!   flags ([`config::Cli`]), layered into the validated [`Settings`].
+//! - [`check`]: `hqld --check-config`, loading everything serving would load.
 //! - [`current`]: the engine in force ([`CurrentEngine`]), swapped whole on reload.
 //! - [`reload`]: hot reload on SIGHUP and policy-file change: build, validate,
 //!   swap; a bad policy is refused and the old one keeps serving.
@@ -17,7 +18,9 @@
 //! - [`health`]: what `grpc.health.v1` reports: SERVING, NOT_SERVING while
 //!   shutting down or while a scorer call is stuck (the qualifier's watchdog).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
-//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by `RUST_LOG`.
+//! - [`logging`]: `tracing` to stderr, text or JSON, filtered by
+//!   `log_level`, and spans to the OTLP exporter when it is on.
+//! - [`otlp`]: OTLP trace export, from the standard `OTEL_*` variables.
 //! - [`metrics`]: Prometheus metrics: the recorder, the gRPC metrics layer
 //!   (go-grpc-prometheus names), info gauges, and `GET /metrics` on its own
 //!   listener (`--metrics-listen`).
@@ -29,12 +32,18 @@
 //! - `deadline`: the caller's `grpc-timeout`, checked between leads so expiry
 //!   reads DEADLINE_EXCEEDED rather than tonic's CANCELLED.
 //! - `status`: the one mapping from request errors to gRPC statuses.
+//! - `shed`: load shedding: at most `max_concurrent_requests` decision calls
+//!   in flight, RESOURCE_EXHAUSTED past that.
+//! - `rpc_trace`: one span and one log line per RPC, joining the caller's
+//!   W3C trace.
 
+pub mod check;
 pub mod config;
 pub mod current;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod otlp;
 pub mod reload;
 pub mod run;
 pub mod server;
@@ -42,10 +51,12 @@ pub mod shutdown;
 
 mod convert;
 mod deadline;
+mod rpc_trace;
 mod service;
+mod shed;
 mod status;
 mod validate;
 
-pub use config::{Limits, Settings};
+pub use config::{Limits, Settings, Transport};
 pub use current::CurrentEngine;
-pub use server::{ServeError, serve};
+pub use server::{ServeError, serve, serve_with};

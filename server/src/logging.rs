@@ -1,34 +1,59 @@
 //! Logs go to stderr, so stdout stays free for the one line a supervisor or
 //! test harness waits for (`hqld listening on ...`).
 //!
-//! The level comes from `RUST_LOG` (default `info`); a malformed directive is
-//! dropped rather than fatal, since logging must never stop the server from
-//! starting. JSON output is for log collectors and is what `auto` (the
-//! default) writes when stderr is not a terminal, as in a container; text is
-//! for people, with
-//! colours only when stderr is a terminal and `NO_COLOR` is unset, so a log
-//! file or `kubectl logs` never carries escape codes.
+//! The filter is the `log_level` setting (`--log-level`, `HQL_LOG_LEVEL`,
+//! else `RUST_LOG`, default `info`), checked when the configuration is
+//! built, so a typo stops `hqld` at start rather than logging at a level
+//! nobody asked for. JSON output is for log collectors and is what `auto`
+//! (the default) writes when stderr is not a terminal, as in a container;
+//! text is for people, with colours only when stderr is a terminal and
+//! `NO_COLOR` is unset, so a log file or `kubectl logs` never carries
+//! escape codes.
+//!
+//! With OTLP export on ([`crate::otlp`]), spans also go to the exporter,
+//! through a second layer with its own filter: the RPC spans and the
+//! server's and engine's own at `info`, anything at `warn`. The two filters
+//! are independent, so `log_level = "warn"` does not stop traces, and
+//! `debug` logs do not flood the collector. The OpenTelemetry SDK's own
+//! warnings (an export that failed) go to the logs only.
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
+use opentelemetry_sdk::trace::SdkTracer;
+use tracing::Level;
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, Registry};
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber. Does nothing if one is already installed
-/// (tests, or an embedding program that set up its own).
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::builder().with_default_directive(LevelFilter::INFO.into()).from_env_lossy();
+/// Installs the global subscriber: logs filtered by `level` in `format`,
+/// and spans to `tracer` when given. Does nothing if a subscriber is already
+/// installed (tests, or an embedding program that set up its own).
+pub fn init(format: LogFormat, level: &str, tracer: Option<SdkTracer>) {
+    // `level` was checked with the same parser when the config was built.
+    let filter = EnvFilter::builder().parse_lossy(level);
     let terminal = std::io::stderr().is_terminal();
     let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
-    // `try_init` fails only when a subscriber is already set; that one wins.
     let json = match format {
         LogFormat::Auto => !terminal,
         LogFormat::Text => false,
         LogFormat::Json => true,
     };
-    let _already_set = if json { builder.json().try_init() } else { builder.try_init() };
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
+    let logs: Box<dyn Layer<Registry> + Send + Sync> =
+        if json { logs.json().with_filter(filter).boxed() } else { logs.with_filter(filter).boxed() };
+    let traces = tracer.map(|tracer| {
+        // The SDK's own logs (an export that failed) stay out of the spans
+        // it exports.
+        let spans = Targets::new()
+            .with_default(Level::WARN)
+            .with_target("hql_server", Level::INFO)
+            .with_target("hql_qualifier", Level::INFO)
+            .with_target("opentelemetry", LevelFilter::OFF);
+        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans)
+    });
+    // `try_init` fails only when a subscriber is already set; that one wins.
+    let _already_set = tracing_subscriber::registry().with(logs).with(traces).try_init();
 }

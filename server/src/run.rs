@@ -31,7 +31,7 @@ use crate::config::Settings;
 use crate::current::CurrentEngine;
 use crate::metrics::{Metrics, MetricsEndpoint, MetricsError};
 use crate::reload::{self, Hangups, Reloader};
-use crate::server::{ServeError, serve};
+use crate::server::{ServeError, serve_with};
 
 /// Why `hqld` stopped other than by a shutdown signal.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +101,9 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         plugin_dir,
         limits,
         log_format: _,
+        log_level: _,
         shutdown_grace,
+        transport,
         policy_poll,
     } = settings;
     let metrics = metrics_listen.map(|addr| Metrics::install().map(|metrics| (metrics, addr))).transpose()?;
@@ -125,7 +127,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         None => None,
     };
     announce(addr, endpoint.as_ref().map(|(_, bound)| *bound)).map_err(RunError::Announce)?;
-    tracing::info!(%addr, ?limits, "serving hql.v1.LeadQualificationService");
+    tracing::info!(%addr, ?limits, ?transport, "serving hql.v1.LeadQualificationService");
     // Served until `run` returns, drain included; dropping the guard stops it.
     let _metrics_server = match endpoint {
         Some((endpoint, bound)) => {
@@ -141,7 +143,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     // Reloads until `run` returns; in-flight calls keep the engine they took.
     let _reloading = AbortOnDrop(tokio::spawn(reloader.watch(hangups, policy_poll)));
-    let serving = serve(listener, current, limits, async {
+    let serving = serve_with(listener, current, limits, transport, async {
         // A dropped sender (run itself going away) stops the server too.
         let _ = stop_rx.await;
     });

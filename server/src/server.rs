@@ -16,8 +16,18 @@
 //! `grpcurl HOST:PORT list` and calls work without proto files.
 //!
 //! Every route, those two included, runs inside the gRPC metrics layer
-//! ([`crate::metrics`]), outermost so a call's time includes all the rest.
-//! Without an installed recorder it costs a path lookup and an `Instant`.
+//! ([`crate::metrics`]), outermost so a call's time includes all the rest,
+//! then the per-RPC span and log line ([`crate::rpc_trace`]). Without an
+//! installed recorder the first costs a path lookup and an `Instant`.
+//! The qualification service alone sits behind the concurrency limit
+//! ([`crate::shed`]), so health checks and reflection are never shed.
+//!
+//! Connections get the [`Transport`] settings: HTTP/2 PINGs and TCP
+//! keepalive (so connections of vanished peers are closed, and idle ones
+//! through a load balancer are not cut), a cap on concurrent streams per
+//! connection, and optionally a maximum age after which a connection is
+//! closed gracefully, so long-lived clients reconnect and spread over
+//! replicas added since.
 
 use std::future::Future;
 
@@ -26,11 +36,13 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
-use crate::config::Limits;
+use crate::config::{Limits, Transport};
 use crate::current::CurrentEngine;
 use crate::deadline::StampArrivalLayer;
 use crate::metrics::{GrpcMetricsLayer, MethodTable};
+use crate::rpc_trace::RpcTraceLayer;
 use crate::service::QualificationService;
+use crate::shed::Shed;
 
 /// The server stopped for a reason other than the shutdown future.
 #[derive(Debug, thiserror::Error)]
@@ -60,22 +72,37 @@ pub(crate) const ROUTED_DESCRIPTOR_SETS: [&[u8]; 4] = [
 /// The service name health is reported under.
 pub use hql_proto::pb::lead_qualification_service_server::SERVICE_NAME;
 
-/// Serves `hql.v1.LeadQualificationService` with `engine` (an [`Engine`](hql_qualifier::Engine),
-/// or a [`CurrentEngine`] a reloader swaps) on `listener`
-/// until `shutdown` completes and every in-flight call has finished.
-///
-/// Messages larger than `limits.max_message_bytes` are refused both ways
-/// (OUT_OF_RANGE, from tonic's codec); accepted connections use TCP_NODELAY,
-/// since small unary answers must not wait on Nagle's algorithm.
+/// Serves `hql.v1.LeadQualificationService` with `engine` (an
+/// [`Engine`](hql_qualifier::Engine), or a [`CurrentEngine`] a reloader
+/// swaps) on `listener` until `shutdown` completes and every in-flight call
+/// has finished, with the default [`Transport`].
 pub async fn serve(
     listener: TcpListener,
     engine: impl Into<CurrentEngine>,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    serve_with(listener, engine, limits, Transport::default(), shutdown).await
+}
+
+/// [`serve`] with connections kept and bounded as `transport` says.
+///
+/// Messages larger than `limits.max_message_bytes` are refused both ways
+/// (OUT_OF_RANGE, from tonic's codec); more than
+/// `limits.max_concurrent_requests` decision calls at once are refused with
+/// RESOURCE_EXHAUSTED; accepted connections use TCP_NODELAY, since small
+/// unary answers must not wait on Nagle's algorithm.
+pub async fn serve_with(
+    listener: TcpListener,
+    engine: impl Into<CurrentEngine>,
+    limits: Limits,
+    transport: Transport,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
     let service = LeadQualificationServiceServer::new(QualificationService::new(engine.into(), limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
+    let service = Shed::new(service, limits.max_concurrent_requests);
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection = || {
         tonic_reflection::server::Builder::configure()
@@ -85,11 +112,25 @@ pub async fn serve(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let metrics = GrpcMetricsLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
+    let traces = RpcTraceLayer::new(MethodTable::from_descriptor_sets(&ROUTED_DESCRIPTOR_SETS)?);
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // TCP keepalive is set here: tonic's builder ignores it for a given listener.
+    let incoming =
+        TcpIncoming::from(listener).with_nodelay(Some(true)).with_keepalive(transport.tcp_keepalive);
     let draining = crate::health::track(health, shutdown);
-    Server::builder()
+    let mut server = Server::builder()
+        .http2_keepalive_interval(transport.keepalive_interval)
+        .http2_keepalive_timeout(Some(transport.keepalive_timeout))
+        .max_concurrent_streams(transport.max_concurrent_streams);
+    if let Some(age) = transport.max_connection_age {
+        server = server.max_connection_age(age);
+    }
+    if let Some(grace) = transport.max_connection_age_grace {
+        server = server.max_connection_age_grace(grace);
+    }
+    server
         .layer(metrics)
+        .layer(traces)
         .layer(StampArrivalLayer)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -16,6 +16,12 @@
 //! flag, when a test passes it, wins). [`Hqld::metrics_addr`] reads the
 //! second line.
 //!
+//! The server's environment is the test's, less any `HQL_*` and `OTEL_*`
+//! variable: `hqld` reads those (and refuses unknown `HQL_*` ones), so a
+//! developer's shell or a CI runner setting one would change what every
+//! test observes. A test that wants one sets it on [`hqld_command`].
+//! `RUST_LOG` is kept, to see a failing test's server logs at `debug`.
+//!
 //! A server is always killed and reaped when its [`Hqld`] drops, even when
 //! the test panics, so no test leaves a process behind.
 
@@ -51,16 +57,22 @@ pub const METRICS_PREFIX: &str = "hqld metrics on ";
 const METRICS_LINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A command running the built `hqld` with `args`, stdin closed,
-/// `NO_COLOR` set so log text can be matched without escape codes, and
-/// metrics on a free port (`HQL_METRICS_LISTEN=127.0.0.1:0`; pass
-/// `--metrics-listen` to choose otherwise). Set more environment on it,
-/// then hand it to [`Hqld::from_command`].
+/// `NO_COLOR` set so log text can be matched without escape codes, no
+/// inherited `HQL_*` or `OTEL_*` variable, and metrics on a free port
+/// (`HQL_METRICS_LISTEN=127.0.0.1:0`; pass `--metrics-listen` to choose
+/// otherwise). Set more environment on it, then hand it to
+/// [`Hqld::from_command`] or [`run_to_exit`].
 pub fn hqld_command<I>(args: I) -> Command
 where
     I: IntoIterator,
     I::Item: AsRef<OsStr>,
 {
     let mut command = Command::new(hqld_path());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|name| name.starts_with("HQL_") || name.starts_with("OTEL_")) {
+            command.env_remove(name);
+        }
+    }
     command.args(args).env("NO_COLOR", "1").env("HQL_METRICS_LISTEN", "127.0.0.1:0").stdin(Stdio::null());
     command
 }

@@ -156,7 +156,7 @@ async fn finish(tasks: Vec<tokio::task::JoinHandle<Seen>>, stop: &AtomicBool, ve
 
 #[tokio::test]
 async fn sighup_reloads_under_load_with_zero_failed_calls() {
-    let mut s = serve(&["--policy-poll-ms", "0"]);
+    let mut s = serve(&["--policy-poll-interval", "off"]);
     let stop = Arc::new(AtomicBool::new(false));
     let tasks = load(&s.server, stop.clone());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -183,7 +183,7 @@ async fn sighup_reloads_under_load_with_zero_failed_calls() {
 
 #[tokio::test]
 async fn a_changed_policy_file_is_reloaded_without_a_signal() {
-    let s = serve(&["--policy-poll-ms", "100"]);
+    let s = serve(&["--policy-poll-interval", "100ms"]);
     let stop = Arc::new(AtomicBool::new(false));
     let tasks = load(&s.server, stop.clone());
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -221,7 +221,7 @@ async fn a_configmap_symlink_swap_is_picked_up() {
     std::os::unix::fs::symlink("..2026_11_23_10_00_00.1", mount.join("..data")).expect("symlink");
     std::os::unix::fs::symlink("..data/policy.toml", mount.join("policy.toml")).expect("symlink");
     let mut args = serve_args(&mount.join("policy.toml"), plugins.path());
-    args.extend(["--policy-poll-ms", "100"].map(Into::into));
+    args.extend(["--policy-poll-interval", "100ms"].map(Into::into));
     let server = Hqld::start(args);
     assert_eq!(policy_version(&server).await, "1.0.0");
 
@@ -242,7 +242,7 @@ async fn serving(server: &Hqld) -> ServingStatus {
 
 #[tokio::test]
 async fn a_bad_policy_is_refused_and_changes_nothing() {
-    let mut s = serve(&["--policy-poll-ms", "0"]);
+    let mut s = serve(&["--policy-poll-interval", "off"]);
     let stop = Arc::new(AtomicBool::new(false));
     let tasks = load(&s.server, stop.clone());
     let before =
@@ -283,7 +283,7 @@ async fn a_bad_policy_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_plugin_replaced_in_place_is_refused_on_reload() {
-    let mut s = serve(&["--policy-poll-ms", "0"]);
+    let mut s = serve(&["--policy-poll-interval", "off"]);
     let before = policy_version(&s.server).await;
     // A different build at the same path: the loader would keep the old code.
     let bant = s.plugins.path().join("libhql_bant.so");

@@ -150,7 +150,6 @@ impl MethodMetrics {
     }
 
     /// The `grpc_type`, `grpc_service` and `grpc_method` label values.
-    #[cfg(test)]
     pub(crate) fn label_values(&self) -> [&str; 3] {
         self.labels.each_ref().map(Label::value)
     }

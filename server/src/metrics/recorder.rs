@@ -75,6 +75,7 @@ fn describe() {
     hql_qualifier::metrics::describe();
     info::describe();
     super::reload::describe();
+    crate::shed::describe();
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
 use crate::convert::{decision, lead, time};
 use crate::deadline::Deadline;
+use crate::rpc_trace::LeadCount;
 use crate::status::{self, RequestError};
 use crate::validate::{Path, Violations};
 
@@ -30,7 +31,11 @@ pub(super) async fn qualify_batch(
     request: Request<pb::QualifyBatchRequest>,
 ) -> Result<pb::QualifyBatchResponse, RequestError> {
     let deadline = Deadline::of(&request);
+    let count = LeadCount::of(&request);
     let pb::QualifyBatchRequest { leads, as_of } = request.into_inner();
+    if let Some(count) = count {
+        count.set(leads.len());
+    }
     let limits = service.limits;
     let mut v = Violations::default();
     if leads.len() > limits.max_batch_size {

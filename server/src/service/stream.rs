@@ -15,12 +15,14 @@ use hql_proto::pb;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status, Streaming};
+use tracing::Instrument;
 
 use super::batch::outcome;
 use super::{QualificationService, decide};
 use crate::config::Limits;
 use crate::convert::{decision, lead};
 use crate::deadline::Deadline;
+use crate::rpc_trace::LeadCount;
 use crate::status::RequestError;
 
 /// Responses buffered ahead of a slow reader.
@@ -34,11 +36,13 @@ pub(super) fn qualify_stream(
     request: Request<Streaming<pb::QualifyStreamRequest>>,
 ) -> ReceiverStream<Reply> {
     let deadline = Deadline::of(&request);
+    let count = LeadCount::of(&request);
     let inbound = request.into_inner();
     let (tx, rx) = mpsc::channel(RESPONSE_BUFFER);
     let engine = service.engine.clone();
     let limits = service.limits;
-    tokio::spawn(answer(engine, limits, deadline, inbound, tx));
+    // In the call's span, so what the task logs names the call.
+    tokio::spawn(answer(engine, limits, deadline, inbound, tx, count).in_current_span());
     ReceiverStream::new(rx)
 }
 
@@ -50,6 +54,7 @@ async fn answer(
     deadline: Deadline,
     mut inbound: Streaming<pb::QualifyStreamRequest>,
     tx: mpsc::Sender<Reply>,
+    count: Option<LeadCount>,
 ) {
     let mut index: u64 = 0;
     loop {
@@ -63,7 +68,12 @@ async fn answer(
             next = inbound.message() => next,
         };
         let message = match next {
-            Ok(Some(message)) => message,
+            Ok(Some(message)) => {
+                if let Some(count) = &count {
+                    count.add_one();
+                }
+                message
+            }
             Ok(None) => return,
             Err(status) => {
                 let _ = tx.send(Err(status)).await;
