@@ -210,3 +210,24 @@ fn a_c_plugin_refusing_its_config_stops_hqld_naming_the_key() {
     );
     assert!(stderr.contains(&expected), "no {expected:?} in:\n{stderr}");
 }
+
+#[test]
+fn the_plugins_log_lines_reach_hqlds_log_as_json_naming_the_scorer() {
+    let plugins = plugins();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = write_policy(dir.path(), &policy(30));
+    let mut args = serve_args(&policy, plugins.path());
+    // Plugin lines are under the `hql::plugin` target; debug shows the C
+    // example's "configured" line, which it logs through the host API.
+    args.extend(["--log-level", "info,hql::plugin=debug", "--log-format", "json"].map(Into::into));
+    let server = Hqld::start(args);
+    let needle = "c_example configured: 30 points per demo";
+    assert!(server.wait_for_stderr(needle, Duration::from_secs(10)), "{}", server.stderr());
+    let stderr = server.stderr();
+    let line = stderr.lines().find(|l| l.contains(needle)).expect("the line");
+    let json: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    assert_eq!(json["level"], "DEBUG", "{line}");
+    assert_eq!(json["target"], "hql::plugin", "{line}");
+    assert_eq!(json["fields"]["scorer"], "demos", "{line}: named by its policy id");
+    assert_eq!(json["fields"]["message"], needle, "{line}");
+}
