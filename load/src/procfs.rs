@@ -1,0 +1,102 @@
+//! What a process cost, from `/proc`: CPU time and memory.
+//!
+//! Throughput alone hides how a server reaches it; CPU per request says what
+//! each answer cost, independent of how many cores were free. CPU is read as
+//! utime + stime of the whole process (every thread) from
+//! `/proc/<pid>/stat`, in clock ticks (`sysconf(_SC_CLK_TCK)`, 100 per second
+//! on Linux), so a run should last long enough for a few hundred ticks.
+//! Memory is VmRSS (resident now) and VmHWM (the resident peak) from
+//! `/proc/<pid>/status`. Linux only, like `hqld`'s deployment.
+
+use std::fs;
+use std::time::Duration;
+
+use crate::error::LoadError;
+
+/// CPU time a process has used so far, user and system together.
+pub fn cpu_time(pid: u32) -> Result<Duration, LoadError> {
+    let path = format!("/proc/{pid}/stat");
+    let text = fs::read_to_string(&path).map_err(|source| LoadError::Proc { path: path.clone(), source })?;
+    let ticks = parse_stat_ticks(&text).ok_or_else(|| LoadError::ProcFormat { path })?;
+    Ok(ticks_to_duration(ticks))
+}
+
+/// CPU time of this process (the load client).
+pub fn own_cpu_time() -> Result<Duration, LoadError> {
+    cpu_time(std::process::id())
+}
+
+/// Resident memory of a process, KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Memory {
+    /// VmRSS: resident now.
+    pub rss_kib: u64,
+    /// VmHWM: the most ever resident.
+    pub hwm_kib: u64,
+}
+
+/// `pid`'s resident memory now and at its peak.
+pub fn memory(pid: u32) -> Result<Memory, LoadError> {
+    let path = format!("/proc/{pid}/status");
+    let text = fs::read_to_string(&path).map_err(|source| LoadError::Proc { path: path.clone(), source })?;
+    let field = |name: &str| status_kib(&text, name);
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss_kib), Some(hwm_kib)) => Ok(Memory { rss_kib, hwm_kib }),
+        _ => Err(LoadError::ProcFormat { path }),
+    }
+}
+
+/// utime + stime, fields 14 and 15 of `/proc/<pid>/stat`. The second field
+/// (the command name) is in parentheses and may hold spaces, so fields are
+/// counted from the last `)`: state is field 3 there.
+fn parse_stat_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_ascii_whitespace().skip(14 - 3);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// The value of a `Name:   1234 kB` line of `/proc/<pid>/status`.
+fn status_kib(status: &str, name: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(name))?;
+    line[name.len()..].split_ascii_whitespace().next()?.parse().ok()
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    // SAFETY: sysconf reads a constant of the C library; no memory is passed.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = u64::try_from(per_second).ok().filter(|&t| t > 0).unwrap_or(100);
+    Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / per_second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let stat = "4242 (hql load (x)) S 1 4242 4242 0 -1 4194304 500 0 0 0 1234 56 0 0 20 0 9 0 100 \
+                    1000000 2000 18446744073709551615";
+        assert_eq!(parse_stat_ticks(stat), Some(1234 + 56));
+        assert_eq!(parse_stat_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn status_lines_give_kib() {
+        let status = "Name:\thqld\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\n";
+        assert_eq!(status_kib(status, "VmRSS:"), Some(10240));
+        assert_eq!(status_kib(status, "VmHWM:"), Some(20480));
+        assert_eq!(status_kib(status, "VmSwap:"), None);
+    }
+
+    #[test]
+    fn this_process_is_readable() {
+        let before = own_cpu_time().expect("own stat");
+        let spin: u64 = (0..5_000_000u64).map(|i| std::hint::black_box(i) ^ 0x5a).sum();
+        assert!(spin > 0);
+        assert!(own_cpu_time().expect("own stat") >= before);
+        let memory = memory(std::process::id()).expect("own status");
+        assert!(memory.rss_kib > 0 && memory.hwm_kib >= memory.rss_kib);
+    }
+}
