@@ -144,6 +144,10 @@ pub struct Comparison {
     pub floor_memory: MemorySpan,
     /// `hqld`'s memory.
     pub hqld_memory: MemorySpan,
+    /// The machine's load averages (1, 5, 15 min) before the first run.
+    pub load_average_start: String,
+    /// The machine's load averages after the last run.
+    pub load_average_end: String,
 }
 
 impl Comparison {
@@ -165,6 +169,7 @@ pub fn compare(
     runtime: &Runtime,
     mut progress: impl FnMut(&RunReport),
 ) -> Result<Comparison, LoadError> {
+    let load_average_start = procfs::load_average()?;
     let hqld = plan.hqld.start()?;
     let floor = start_floor(&std::env::current_exe()?, &hqld.url(), plan.seed, plan.leads)?;
     let hqld_start = procfs::memory(hqld.pid())?;
@@ -200,6 +205,8 @@ pub fn compare(
         modes,
         floor_memory: MemorySpan { start: floor_start, end: procfs::memory(floor.pid())? },
         hqld_memory: MemorySpan { start: hqld_start, end: procfs::memory(hqld.pid())? },
+        load_average_start,
+        load_average_end: procfs::load_average()?,
     })
 }
 

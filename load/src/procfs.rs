@@ -6,7 +6,11 @@
 //! `/proc/<pid>/stat`, in clock ticks (`sysconf(_SC_CLK_TCK)`, 100 per second
 //! on Linux), so a run should last long enough for a few hundred ticks.
 //! Memory is VmRSS (resident now) and VmHWM (the resident peak) from
-//! `/proc/<pid>/status`. Linux only, like `hqld`'s deployment.
+//! `/proc/<pid>/status`, with the thread count, which explains much of a
+//! server's RSS (every thread has a stack, and glibc's malloc gives busy
+//! threads arenas of their own). The machine's load average, from
+//! `/proc/loadavg`, tells how much of a shared machine others were using.
+//! Linux only, like `hqld`'s deployment.
 
 use std::fs;
 use std::time::Duration;
@@ -33,6 +37,8 @@ pub struct Memory {
     pub rss_kib: u64,
     /// VmHWM: the most ever resident.
     pub hwm_kib: u64,
+    /// Threads now.
+    pub threads: u64,
 }
 
 /// `pid`'s resident memory now and at its peak.
@@ -40,10 +46,18 @@ pub fn memory(pid: u32) -> Result<Memory, LoadError> {
     let path = format!("/proc/{pid}/status");
     let text = fs::read_to_string(&path).map_err(|source| LoadError::Proc { path: path.clone(), source })?;
     let field = |name: &str| status_kib(&text, name);
-    match (field("VmRSS:"), field("VmHWM:")) {
-        (Some(rss_kib), Some(hwm_kib)) => Ok(Memory { rss_kib, hwm_kib }),
+    match (field("VmRSS:"), field("VmHWM:"), field("Threads:")) {
+        (Some(rss_kib), Some(hwm_kib), Some(threads)) => Ok(Memory { rss_kib, hwm_kib, threads }),
         _ => Err(LoadError::ProcFormat { path }),
     }
+}
+
+/// The 1, 5 and 15 minute load averages of the machine, as written in
+/// `/proc/loadavg`.
+pub fn load_average() -> Result<String, LoadError> {
+    let path = "/proc/loadavg";
+    let text = fs::read_to_string(path).map_err(|source| LoadError::Proc { path: path.into(), source })?;
+    Ok(text.split_ascii_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
 /// utime + stime, fields 14 and 15 of `/proc/<pid>/stat`. The second field
@@ -57,7 +71,7 @@ fn parse_stat_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// The value of a `Name:   1234 kB` line of `/proc/<pid>/status`.
+/// The number in a `Name:   1234 kB` (or `Name:  12`) line of `/proc/<pid>/status`.
 fn status_kib(status: &str, name: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with(name))?;
     line[name.len()..].split_ascii_whitespace().next()?.parse().ok()
@@ -84,9 +98,10 @@ mod tests {
 
     #[test]
     fn status_lines_give_kib() {
-        let status = "Name:\thqld\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\n";
+        let status = "Name:\thqld\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\nThreads:\t7\n";
         assert_eq!(status_kib(status, "VmRSS:"), Some(10240));
         assert_eq!(status_kib(status, "VmHWM:"), Some(20480));
+        assert_eq!(status_kib(status, "Threads:"), Some(7));
         assert_eq!(status_kib(status, "VmSwap:"), None);
     }
 
@@ -97,6 +112,7 @@ mod tests {
         assert!(spin > 0);
         assert!(own_cpu_time().expect("own stat") >= before);
         let memory = memory(std::process::id()).expect("own status");
-        assert!(memory.rss_kib > 0 && memory.hwm_kib >= memory.rss_kib);
+        assert!(memory.rss_kib > 0 && memory.hwm_kib >= memory.rss_kib && memory.threads >= 1);
+        assert_eq!(load_average().expect("loadavg").split(' ').count(), 3);
     }
 }

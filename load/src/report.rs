@@ -177,10 +177,11 @@ impl RunReport {
         if let (Some(before), Some(after)) = (self.server_memory_before, self.server_memory_after) {
             let _ = writeln!(
                 out,
-                "  server RSS  {} before, {} after, peak {}",
+                "  server RSS  {} before, {} after, peak {}; {} threads after",
                 mib(before.rss_kib),
                 mib(after.rss_kib),
-                mib(after.hwm_kib)
+                mib(after.hwm_kib),
+                after.threads
             );
         }
         let errors = if self.errors.is_empty() {

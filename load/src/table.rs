@@ -33,6 +33,11 @@ pub fn render(comparison: &Comparison) -> String {
             s.duration.as_secs_f64()
         );
     }
+    let _ = writeln!(
+        out,
+        "Machine load average (1/5/15 min): {} before, {} after",
+        comparison.load_average_start, comparison.load_average_end
+    );
     out.push('\n');
     out.push_str(
         "| mode | server | req/s | leads/s | p50 | p99 | p99.9 | max | server CPU µs/req | µs/lead | \
@@ -76,8 +81,8 @@ pub fn render(comparison: &Comparison) -> String {
     }
 
     out.push('\n');
-    out.push_str("| server | RSS before load | RSS after all runs | peak RSS (VmHWM) |\n");
-    out.push_str("| --- | ---: | ---: | ---: |\n");
+    out.push_str("| server | RSS before load | RSS after all runs | peak RSS (VmHWM) | threads before | threads after |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
     memory_row(&mut out, "floor", &comparison.floor_memory);
     memory_row(&mut out, "hqld", &comparison.hqld_memory);
     out
@@ -115,9 +120,11 @@ fn run_row(out: &mut String, run: &RunReport) {
 fn memory_row(out: &mut String, server: &str, memory: &MemorySpan) {
     let _ = writeln!(
         out,
-        "| {server} | {} | {} | {} |",
+        "| {server} | {} | {} | {} | {} | {} |",
         mib(memory.start.rss_kib),
         mib(memory.end.rss_kib),
-        mib(memory.end.hwm_kib)
+        mib(memory.end.hwm_kib),
+        memory.start.threads,
+        memory.end.threads
     );
 }
