@@ -94,17 +94,21 @@ fn grpc(channel: &Channel) -> Grpc<Channel> {
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
 }
 
-/// CPU used by the server and by this client over the measured window.
+/// CPU used by the server, this client and the whole machine over the
+/// measured window.
 async fn sample(window: Window, pid: Option<u32>) -> Result<CpuSample, LoadError> {
+    let read = || -> Result<_, LoadError> {
+        let server = pid.map(procfs::cpu_time).transpose()?;
+        Ok((Instant::now(), server, procfs::own_cpu_time()?, procfs::machine_cpu()?))
+    };
     tokio::time::sleep_until(window.from.into()).await;
-    let (t0, server0, client0) =
-        (Instant::now(), pid.map(procfs::cpu_time).transpose()?, procfs::own_cpu_time()?);
+    let (t0, server0, client0, machine0) = read()?;
     tokio::time::sleep_until(window.to.into()).await;
-    let (t1, server1, client1) =
-        (Instant::now(), pid.map(procfs::cpu_time).transpose()?, procfs::own_cpu_time()?);
+    let (t1, server1, client1, machine1) = read()?;
     Ok(CpuSample {
         elapsed: t1 - t0,
         server: server0.zip(server1).map(|(a, b)| b.saturating_sub(a)),
         client: client1.saturating_sub(client0),
+        machine: machine1.since(machine0),
     })
 }

@@ -8,8 +8,11 @@
 //! Memory is VmRSS (resident now) and VmHWM (the resident peak) from
 //! `/proc/<pid>/status`, with the thread count, which explains much of a
 //! server's RSS (every thread has a stack, and glibc's malloc gives busy
-//! threads arenas of their own). The machine's load average, from
-//! `/proc/loadavg`, tells how much of a shared machine others were using.
+//! threads arenas of their own). On a shared machine the figures also need
+//! to say how much of it others used: the whole machine's busy and steal
+//! time from `/proc/stat` (busy less the server's and the client's is what
+//! other processes took; steal is what the hypervisor gave other guests
+//! while this one wanted to run), and the load average from `/proc/loadavg`.
 //! Linux only, like `hqld`'s deployment.
 
 use std::fs;
@@ -50,6 +53,44 @@ pub fn memory(pid: u32) -> Result<Memory, LoadError> {
         (Some(rss_kib), Some(hwm_kib), Some(threads)) => Ok(Memory { rss_kib, hwm_kib, threads }),
         _ => Err(LoadError::ProcFormat { path }),
     }
+}
+
+/// CPU time of the whole machine (all cores) so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineCpu {
+    /// Time spent running anything: user, nice, system, irq, softirq.
+    pub busy: Duration,
+    /// Time this machine wanted to run but the hypervisor ran another guest.
+    pub steal: Duration,
+}
+
+impl MachineCpu {
+    /// What was used between `earlier` and `self`.
+    pub fn since(self, earlier: MachineCpu) -> MachineCpu {
+        MachineCpu {
+            busy: self.busy.saturating_sub(earlier.busy),
+            steal: self.steal.saturating_sub(earlier.steal),
+        }
+    }
+}
+
+/// The machine's CPU time so far, from the `cpu` line of `/proc/stat`.
+pub fn machine_cpu() -> Result<MachineCpu, LoadError> {
+    let path = "/proc/stat";
+    let text = fs::read_to_string(path).map_err(|source| LoadError::Proc { path: path.into(), source })?;
+    let (busy, steal) =
+        parse_machine_ticks(&text).ok_or_else(|| LoadError::ProcFormat { path: path.into() })?;
+    Ok(MachineCpu { busy: ticks_to_duration(busy), steal: ticks_to_duration(steal) })
+}
+
+/// Busy and steal ticks from `cpu  user nice system idle iowait irq softirq steal ...`.
+fn parse_machine_ticks(stat: &str) -> Option<(u64, u64)> {
+    let line = stat.lines().find(|line| line.starts_with("cpu "))?;
+    let ticks: Vec<u64> =
+        line.split_ascii_whitespace().skip(1).map(|t| t.parse().ok()).collect::<Option<_>>()?;
+    let at = |i: usize| ticks.get(i).copied();
+    let busy = at(0)? + at(1)? + at(2)? + at(5)? + at(6)?;
+    Some((busy, at(7)?))
 }
 
 /// The 1, 5 and 15 minute load averages of the machine, as written in
@@ -94,6 +135,15 @@ mod tests {
                     1000000 2000 18446744073709551615";
         assert_eq!(parse_stat_ticks(stat), Some(1234 + 56));
         assert_eq!(parse_stat_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn machine_ticks_add_up_busy_time_and_keep_steal_apart() {
+        let stat = "cpu  100 5 20 9000 7 1 2 30 0 0\ncpu0 50 0 10 4500 3 0 1 15 0 0\n";
+        assert_eq!(parse_machine_ticks(stat), Some((100 + 5 + 20 + 1 + 2, 30)));
+        assert_eq!(parse_machine_ticks("intr 1 2 3"), None);
+        let now = machine_cpu().expect("/proc/stat");
+        assert!(now.since(now) == MachineCpu { busy: Duration::ZERO, steal: Duration::ZERO });
     }
 
     #[test]

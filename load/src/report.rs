@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::procfs::Memory;
+use crate::procfs::{MachineCpu, Memory};
 use crate::spec::LoadSpec;
 use crate::stats::Recorder;
 
@@ -24,6 +24,8 @@ pub struct CpuSample {
     pub server: Option<Duration>,
     /// This client's CPU time.
     pub client: Duration,
+    /// The whole machine's.
+    pub machine: MachineCpu,
 }
 
 /// Latency percentiles, µs.
@@ -66,6 +68,19 @@ impl CpuUse {
     }
 }
 
+/// How busy the whole machine was over the measured window, in cores.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MachineUse {
+    /// Every process together.
+    pub busy_cores: f64,
+    /// Processes other than the server and this client (0 when the
+    /// server's pid is unknown and it may be among them).
+    pub other_cores: f64,
+    /// Time the hypervisor gave other guests while this machine wanted
+    /// to run.
+    pub steal_cores: f64,
+}
+
 /// Everything one run measured.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RunReport {
@@ -89,6 +104,8 @@ pub struct RunReport {
     pub server_cpu: Option<CpuUse>,
     /// This client's CPU.
     pub client_cpu: CpuUse,
+    /// The machine's.
+    pub machine: MachineUse,
     /// The server's memory before the warm-up.
     pub server_memory_before: Option<Memory>,
     /// The server's memory after the run.
@@ -129,6 +146,7 @@ impl RunReport {
             mean_reply_bytes: total.reply_bytes as f64 / total.requests.max(1) as f64,
             server_cpu: cpu.server.map(|c| CpuUse::new(c, cpu.elapsed, total.requests, total.leads)),
             client_cpu: CpuUse::new(cpu.client, cpu.elapsed, total.requests, total.leads),
+            machine: machine_use(&cpu),
             server_memory_before,
             server_memory_after,
             errors: total.errors.clone(),
@@ -174,6 +192,12 @@ impl RunReport {
         }
         let c = &self.client_cpu;
         let _ = writeln!(out, "  client CPU  {:.1} µs/request, {:.2} cores", c.us_per_request, c.cores);
+        let m = &self.machine;
+        let _ = writeln!(
+            out,
+            "  machine     {:.2} cores busy, {:.2} of them others', {:.2} stolen by the hypervisor",
+            m.busy_cores, m.other_cores, m.steal_cores
+        );
         if let (Some(before), Some(after)) = (self.server_memory_before, self.server_memory_after) {
             let _ = writeln!(
                 out,
@@ -191,6 +215,17 @@ impl RunReport {
         };
         let _ = writeln!(out, "  errors      {errors}");
         out
+    }
+}
+
+fn machine_use(cpu: &CpuSample) -> MachineUse {
+    let secs = cpu.elapsed.as_secs_f64().max(1e-9);
+    let busy = cpu.machine.busy.as_secs_f64();
+    let ours = cpu.server.unwrap_or_default().as_secs_f64() + cpu.client.as_secs_f64();
+    MachineUse {
+        busy_cores: busy / secs,
+        other_cores: if cpu.server.is_some() { (busy - ours).max(0.0) / secs } else { 0.0 },
+        steal_cores: cpu.machine.steal.as_secs_f64() / secs,
     }
 }
 
@@ -228,6 +263,7 @@ mod tests {
             elapsed: Duration::from_secs(2),
             server: Some(Duration::from_millis(300)),
             client: Duration::from_millis(100),
+            machine: MachineCpu { busy: Duration::from_millis(500), steal: Duration::from_millis(20) },
         };
         let report = RunReport::new("hqld", &spec, &total, cpu, None, None);
         assert_eq!(report.requests_per_sec, 50.0);
@@ -237,6 +273,8 @@ mod tests {
         assert_eq!(server.us_per_lead, 300.0);
         assert!((server.cores - 0.15).abs() < 1e-9);
         assert_eq!(report.mean_reply_bytes, 1000.0);
+        assert!((report.machine.other_cores - 0.05).abs() < 1e-9, "{:?}", report.machine);
+        assert!((report.machine.steal_cores - 0.01).abs() < 1e-9, "{:?}", report.machine);
         assert!(report.to_text().contains("errors      0"), "{}", report.to_text());
         let json = serde_json::to_value(&report).expect("json");
         assert_eq!(json["spec"]["mode"], "batch");

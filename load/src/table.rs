@@ -39,12 +39,26 @@ pub fn render(comparison: &Comparison) -> String {
         comparison.load_average_start, comparison.load_average_end
     );
     out.push('\n');
-    out.push_str(
-        "| mode | server | req/s | leads/s | p50 | p99 | p99.9 | max | server CPU µs/req | µs/lead | \
-         server cores | client cores | reply B | errors |\n",
-    );
-    out.push_str(
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    header(
+        &mut out,
+        2,
+        &[
+            "mode",
+            "server",
+            "req/s",
+            "leads/s",
+            "p50",
+            "p99",
+            "p99.9",
+            "max",
+            "server CPU µs/req",
+            "µs/lead",
+            "server cores",
+            "client cores",
+            "others/steal cores",
+            "reply B",
+            "errors",
+        ],
     );
     for m in &comparison.modes {
         for run in [&m.floor, &m.hqld] {
@@ -53,11 +67,21 @@ pub fn render(comparison: &Comparison) -> String {
     }
 
     out.push('\n');
-    out.push_str(
-        "| mode | floor req/s | hqld req/s | hqld/floor | half-peak rate | floor p99 @ half | hqld p99 @ half | \
-         hqld p99.9 @ half | errors |\n",
+    header(
+        &mut out,
+        1,
+        &[
+            "mode",
+            "floor req/s",
+            "hqld req/s",
+            "hqld/floor",
+            "half-peak rate",
+            "floor p99 @ half",
+            "hqld p99 @ half",
+            "hqld p99.9 @ half",
+            "errors",
+        ],
     );
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for m in &comparison.modes {
         let (rate, floor_p99, hqld_p99, hqld_p999, half_errors) = match &m.half_peak {
             Some(h) => (
@@ -81,11 +105,29 @@ pub fn render(comparison: &Comparison) -> String {
     }
 
     out.push('\n');
-    out.push_str("| server | RSS before load | RSS after all runs | peak RSS (VmHWM) | threads before | threads after |\n");
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    header(
+        &mut out,
+        1,
+        &[
+            "server",
+            "RSS before load",
+            "RSS after all runs",
+            "peak RSS (VmHWM)",
+            "threads before",
+            "threads after",
+        ],
+    );
     memory_row(&mut out, "floor", &comparison.floor_memory);
     memory_row(&mut out, "hqld", &comparison.hqld_memory);
     out
+}
+
+/// A Markdown header row and its separator: the first `left` columns
+/// left-aligned (names), the others right-aligned (figures).
+fn header(out: &mut String, left: usize, columns: &[&str]) {
+    let _ = writeln!(out, "| {} |", columns.join(" | "));
+    let align: Vec<&str> = (0..columns.len()).map(|i| if i < left { "---" } else { "---:" }).collect();
+    let _ = writeln!(out, "| {} |", align.join(" | "));
 }
 
 fn run_row(out: &mut String, run: &RunReport) {
@@ -103,7 +145,7 @@ fn run_row(out: &mut String, run: &RunReport) {
     };
     let _ = writeln!(
         out,
-        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {:.2} | {:.0} | {errors} |",
+        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
         run.spec.mode.name(),
         run.server,
         run.requests_per_sec,
@@ -113,6 +155,8 @@ fn run_row(out: &mut String, run: &RunReport) {
         us(l.p999),
         us(l.max),
         run.client_cpu.cores,
+        run.machine.other_cores,
+        run.machine.steal_cores,
         run.mean_reply_bytes,
     );
 }
@@ -127,4 +171,95 @@ fn memory_row(out: &mut String, server: &str, memory: &MemorySpan) {
         memory.start.threads,
         memory.end.threads
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::compare::{HalfPeak, ModeComparison};
+    use crate::procfs::{MachineCpu, Memory};
+    use crate::report::CpuSample;
+    use crate::spec::{LoadSpec, Mode};
+    use crate::stats::Recorder;
+    use crate::workload::WorkloadSizes;
+
+    fn run(server: &str, mode: Mode, errors: bool) -> RunReport {
+        let spec = LoadSpec {
+            mode,
+            connections: 8,
+            concurrency: 64,
+            warmup: Duration::from_secs(2),
+            duration: Duration::from_secs(10),
+            rate: None,
+            timeout: Duration::from_secs(30),
+        };
+        let mut total = Recorder::new();
+        total.ok(Duration::from_micros(900), 1, 1200);
+        if errors {
+            total.problem("UNAVAILABLE");
+        }
+        let cpu = CpuSample {
+            elapsed: Duration::from_secs(10),
+            server: Some(Duration::from_secs(5)),
+            client: Duration::from_secs(2),
+            machine: MachineCpu { busy: Duration::from_secs(8), steal: Duration::ZERO },
+        };
+        RunReport::new(server, &spec, &total, cpu, None, None)
+    }
+
+    #[test]
+    fn every_row_has_its_header_s_columns() {
+        let memory = Memory { rss_kib: 10_240, hwm_kib: 20_480, threads: 4 };
+        let comparison = Comparison {
+            seed: 42,
+            workload: WorkloadSizes {
+                leads: 10,
+                mean_lead_bytes: 700.0,
+                mean_events: 25.0,
+                mean_batch_bytes: 7e4,
+            },
+            batch_size: 100,
+            modes: vec![
+                ModeComparison {
+                    mode: Mode::Unary,
+                    floor: run("floor", Mode::Unary, false),
+                    hqld: run("hqld", Mode::Unary, true),
+                    ratio: 0.5,
+                    half_peak: Some(HalfPeak {
+                        rate: 1.0,
+                        floor: run("floor", Mode::Unary, false),
+                        hqld: run("hqld", Mode::Unary, false),
+                    }),
+                },
+                ModeComparison {
+                    mode: Mode::Batch,
+                    floor: run("floor", Mode::Batch, false),
+                    hqld: run("hqld", Mode::Batch, false),
+                    ratio: 0.5,
+                    half_peak: None,
+                },
+            ],
+            floor_memory: MemorySpan { start: memory, end: memory },
+            hqld_memory: MemorySpan { start: memory, end: memory },
+            load_average_start: "0.1 0.2 0.3".into(),
+            load_average_end: "0.1 0.2 0.3".into(),
+        };
+        let text = render(&comparison);
+        for table in text.split("\n\n").skip(1) {
+            let widths: Vec<usize> = table.lines().map(|line| line.matches(" | ").count()).collect();
+            assert!(widths.iter().all(|w| *w == widths[0]), "{table}");
+        }
+        assert!(text.contains("UNAVAILABLE 1"), "{text}");
+        let summary = text.lines().find(|l| l.starts_with("| unary |") && l.matches(" | ").count() == 8);
+        assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "the summary counts the error: {text}");
+    }
+
+    #[test]
+    fn header_and_separator_have_the_same_columns() {
+        let mut out = String::new();
+        header(&mut out, 1, &["a", "b", "c"]);
+        assert_eq!(out, "| a | b | c |\n| --- | ---: | ---: |\n");
+    }
 }
