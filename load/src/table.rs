@@ -1,0 +1,265 @@
+//! A comparison as Markdown tables, ready to paste into `docs/performance.md`.
+//!
+//! Three tables: every closed-loop run (both servers, every mode) with its
+//! throughput, latency, CPU and errors; per mode the ratio of `hqld` to the
+//! floor and p99 at half of `hqld`'s peak; and each server's memory.
+
+use std::fmt::Write as _;
+
+use crate::compare::{Comparison, MemorySpan};
+use crate::report::{RunReport, mib, us};
+
+/// `comparison` as text: a header line and the tables.
+pub fn render(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let w = &comparison.workload;
+    let _ = writeln!(
+        out,
+        "Workload: {} leads (seed {}), {:.1} events and {:.0} B encoded per lead on average; \
+         QualifyBatch of {} leads: {:.0} B",
+        w.leads, comparison.seed, w.mean_events, w.mean_lead_bytes, comparison.batch_size, w.mean_batch_bytes
+    );
+    if let Some(first) = comparison.modes.first() {
+        let s = &first.hqld.spec;
+        let _ = writeln!(
+            out,
+            "Client: {} connections, {} calls in flight (stream: {} streams x {} messages), \
+             {:.1} s warm-up + {:.1} s measured per run",
+            s.connections,
+            s.concurrency,
+            s.connections,
+            s.stream_window(),
+            s.warmup.as_secs_f64(),
+            s.duration.as_secs_f64()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Machine load average (1/5/15 min): {} before, {} after",
+        comparison.load_average_start, comparison.load_average_end
+    );
+    out.push('\n');
+    header(
+        &mut out,
+        2,
+        &[
+            "mode",
+            "server",
+            "req/s",
+            "leads/s",
+            "p50",
+            "p99",
+            "p99.9",
+            "max",
+            "server CPU µs/req",
+            "µs/lead",
+            "server cores",
+            "client cores",
+            "others/steal cores",
+            "reply B",
+            "errors",
+        ],
+    );
+    for m in &comparison.modes {
+        for run in [&m.floor, &m.hqld] {
+            run_row(&mut out, run);
+        }
+    }
+
+    out.push('\n');
+    header(
+        &mut out,
+        1,
+        &[
+            "mode",
+            "floor req/s",
+            "hqld req/s",
+            "hqld/floor",
+            "half-peak rate",
+            "floor p99 @ half",
+            "hqld p99 @ half",
+            "hqld p99.9 @ half",
+            "errors",
+        ],
+    );
+    for m in &comparison.modes {
+        let (rate, floor_p99, hqld_p99, hqld_p999, half_errors) = match &m.half_peak {
+            Some(h) => (
+                format!("{:.0}/s", h.rate),
+                us(h.floor.latency_us.p99),
+                us(h.hqld.latency_us.p99),
+                us(h.hqld.latency_us.p999),
+                h.floor.error_total + h.hqld.error_total,
+            ),
+            None => ("-".into(), "-".into(), "-".into(), "-".into(), 0),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.0} | {:.2} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {} |",
+            m.mode.name(),
+            m.floor.requests_per_sec,
+            m.hqld.requests_per_sec,
+            m.ratio,
+            m.floor.error_total + m.hqld.error_total + half_errors
+        );
+    }
+
+    out.push('\n');
+    header(
+        &mut out,
+        1,
+        &[
+            "server",
+            "RSS before load",
+            "RSS after all runs",
+            "peak RSS (VmHWM)",
+            "threads before",
+            "threads after",
+        ],
+    );
+    memory_row(&mut out, "floor", &comparison.floor_memory);
+    memory_row(&mut out, "hqld", &comparison.hqld_memory);
+    out
+}
+
+/// A Markdown header row and its separator: the first `left` columns
+/// left-aligned (names), the others right-aligned (figures).
+fn header(out: &mut String, left: usize, columns: &[&str]) {
+    let _ = writeln!(out, "| {} |", columns.join(" | "));
+    let align: Vec<&str> = (0..columns.len()).map(|i| if i < left { "---" } else { "---:" }).collect();
+    let _ = writeln!(out, "| {} |", align.join(" | "));
+}
+
+fn run_row(out: &mut String, run: &RunReport) {
+    let l = &run.latency_us;
+    let (cpu_req, cpu_lead, cores) = match &run.server_cpu {
+        Some(c) => {
+            (format!("{:.1}", c.us_per_request), format!("{:.1}", c.us_per_lead), format!("{:.2}", c.cores))
+        }
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    let errors = if run.errors.is_empty() {
+        "0".to_string()
+    } else {
+        run.errors.iter().map(|(code, n)| format!("{code} {n}")).collect::<Vec<_>>().join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
+        run.spec.mode.name(),
+        run.server,
+        run.requests_per_sec,
+        run.leads_per_sec,
+        us(l.p50),
+        us(l.p99),
+        us(l.p999),
+        us(l.max),
+        run.client_cpu.cores,
+        run.machine.other_cores,
+        run.machine.steal_cores,
+        run.mean_reply_bytes,
+    );
+}
+
+fn memory_row(out: &mut String, server: &str, memory: &MemorySpan) {
+    let _ = writeln!(
+        out,
+        "| {server} | {} | {} | {} | {} | {} |",
+        mib(memory.start.rss_kib),
+        mib(memory.end.rss_kib),
+        mib(memory.end.hwm_kib),
+        memory.start.threads,
+        memory.end.threads
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::compare::{HalfPeak, ModeComparison};
+    use crate::procfs::{MachineCpu, Memory};
+    use crate::report::CpuSample;
+    use crate::spec::{LoadSpec, Mode};
+    use crate::stats::Recorder;
+    use crate::workload::WorkloadSizes;
+
+    fn run(server: &str, mode: Mode, errors: bool) -> RunReport {
+        let spec = LoadSpec {
+            mode,
+            connections: 8,
+            concurrency: 64,
+            warmup: Duration::from_secs(2),
+            duration: Duration::from_secs(10),
+            rate: None,
+            timeout: Duration::from_secs(30),
+        };
+        let mut total = Recorder::new();
+        total.ok(Duration::from_micros(900), 1, 1200);
+        if errors {
+            total.problem("UNAVAILABLE");
+        }
+        let cpu = CpuSample {
+            elapsed: Duration::from_secs(10),
+            server: Some(Duration::from_secs(5)),
+            client: Duration::from_secs(2),
+            machine: MachineCpu { busy: Duration::from_secs(8), steal: Duration::ZERO },
+        };
+        RunReport::new(server, &spec, &total, cpu, None, None)
+    }
+
+    #[test]
+    fn every_row_has_its_header_s_columns() {
+        let memory = Memory { rss_kib: 10_240, hwm_kib: 20_480, threads: 4 };
+        let comparison = Comparison {
+            seed: 42,
+            workload: WorkloadSizes {
+                leads: 10,
+                mean_lead_bytes: 700.0,
+                mean_events: 25.0,
+                mean_batch_bytes: 7e4,
+            },
+            batch_size: 100,
+            modes: vec![
+                ModeComparison {
+                    mode: Mode::Unary,
+                    floor: run("floor", Mode::Unary, false),
+                    hqld: run("hqld", Mode::Unary, true),
+                    ratio: 0.5,
+                    half_peak: Some(HalfPeak {
+                        rate: 1.0,
+                        floor: run("floor", Mode::Unary, false),
+                        hqld: run("hqld", Mode::Unary, false),
+                    }),
+                },
+                ModeComparison {
+                    mode: Mode::Batch,
+                    floor: run("floor", Mode::Batch, false),
+                    hqld: run("hqld", Mode::Batch, false),
+                    ratio: 0.5,
+                    half_peak: None,
+                },
+            ],
+            floor_memory: MemorySpan { start: memory, end: memory },
+            hqld_memory: MemorySpan { start: memory, end: memory },
+            load_average_start: "0.1 0.2 0.3".into(),
+            load_average_end: "0.1 0.2 0.3".into(),
+        };
+        let text = render(&comparison);
+        for table in text.split("\n\n").skip(1) {
+            let widths: Vec<usize> = table.lines().map(|line| line.matches(" | ").count()).collect();
+            assert!(widths.iter().all(|w| *w == widths[0]), "{table}");
+        }
+        assert!(text.contains("UNAVAILABLE 1"), "{text}");
+        let summary = text.lines().find(|l| l.starts_with("| unary |") && l.matches(" | ").count() == 8);
+        assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "the summary counts the error: {text}");
+    }
+
+    #[test]
+    fn header_and_separator_have_the_same_columns() {
+        let mut out = String::new();
+        header(&mut out, 1, &["a", "b", "c"]);
+        assert_eq!(out, "| a | b | c |\n| --- | ---: | ---: |\n");
+    }
+}
