@@ -48,8 +48,10 @@ struct Evaluation {
     outcomes: Vec<Outcome>,
     total: f64,
     dimensions: Vec<f64>,
-    /// Per stage rule (policy order): per gate, (passed, actual rendered).
-    gates: Vec<Vec<(bool, String)>>,
+    /// Per stage rule (policy order): per gate, whether it passed. The
+    /// actual values are rendered as text only for the gates an answer
+    /// shows (the next stage's failing ones; all of them in Explain).
+    gates: Vec<Vec<bool>>,
     stage: Stage,
     capped_by: Option<String>,
     disqualifications: Vec<Disqualification>,
@@ -178,7 +180,7 @@ impl Pipeline {
         let dimensions: Vec<f64> =
             dim_num.iter().zip(&dim_den).map(|(n, d)| if *d > 0.0 { round2(n / d) } else { 0.0 }).collect();
 
-        let gates: Vec<Vec<(bool, String)>> = self
+        let gates: Vec<Vec<bool>> = self
             .rules
             .stages
             .iter()
@@ -186,8 +188,7 @@ impl Pipeline {
                 rule.gates
                     .iter()
                     .map(|g| {
-                        let actual = self.actual(&g.subject, &outcomes, total, &dimensions);
-                        (g.passes(&actual), actual.to_string())
+                        g.passes(&self.actual(&g.subject, &outcomes, total, &dimensions))
                     })
                     .collect()
             })
@@ -195,7 +196,7 @@ impl Pipeline {
 
         let mut stage = Stage::Unqualified;
         for (rule, results) in self.rules.stages.iter().zip(&gates).rev() {
-            if results.iter().all(|(passed, _)| *passed) {
+            if results.iter().all(|passed| *passed) {
                 stage = rule.stage;
                 break;
             }
@@ -262,13 +263,14 @@ impl Pipeline {
         self.rules.stages.iter().map(|r| r.stage).find(|s| rank(*s) > rank(stage))
     }
 
-    fn gate_result(gate: &Gate, passed: bool, actual: &str) -> GateResult {
+    fn gate_result(&self, gate: &Gate, passed: bool, eval: &Evaluation) -> GateResult {
+        let actual = self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions).to_string();
         GateResult {
             name: gate.name.clone(),
             subject: gate.subject_text.clone(),
             operator: gate.op.as_str().to_string(),
             required: gate.operand.to_string(),
-            actual: actual.to_string(),
+            actual,
             passed,
             description: gate.description.clone(),
             hint: gate.hint.clone(),
@@ -299,8 +301,8 @@ impl Pipeline {
             .gates
             .iter()
             .zip(&eval.gates[index])
-            .filter(|(_, (passed, _))| !passed)
-            .map(|(g, (passed, actual))| Self::gate_result(g, *passed, actual))
+            .filter(|(_, passed)| !**passed)
+            .map(|(g, passed)| self.gate_result(g, *passed, eval))
             .collect();
         let summary = if failing.is_empty() {
             match &eval.capped_by {
@@ -434,13 +436,8 @@ impl Pipeline {
             .rev()
             .map(|(rule, results)| StageEvaluation {
                 stage: rule.stage,
-                passed: results.iter().all(|(p, _)| *p),
-                gates: rule
-                    .gates
-                    .iter()
-                    .zip(results)
-                    .map(|(g, (p, a))| Self::gate_result(g, *p, a))
-                    .collect(),
+                passed: results.iter().all(|p| *p),
+                gates: rule.gates.iter().zip(results).map(|(g, p)| self.gate_result(g, *p, &eval)).collect(),
                 description: rule.description.clone(),
             })
             .collect();
