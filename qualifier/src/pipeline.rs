@@ -187,9 +187,7 @@ impl Pipeline {
             .map(|rule| {
                 rule.gates
                     .iter()
-                    .map(|g| {
-                        g.passes(&self.actual(&g.subject, &outcomes, total, &dimensions))
-                    })
+                    .map(|g| g.passes(&self.actual(&g.subject, &outcomes, total, &dimensions)))
                     .collect()
             })
             .collect();
