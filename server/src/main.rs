@@ -25,7 +25,14 @@ fn main() -> ExitCode {
         return check_config(&config, traces.as_ref());
     }
 
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Decisions run on tokio's blocking pool (see `service`); its size is
+    // `limits.decision_threads` rather than tokio's 512, which under load
+    // grew to hundreds of threads, each with its own malloc arena.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(config.settings.limits.decision_threads)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error, 1),
     };

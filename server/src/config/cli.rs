@@ -107,6 +107,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = value::positive_count)]
     pub max_concurrent_requests: Option<usize>,
 
+    /// Threads that run decisions (plugin code); calls beyond them queue
+    /// [env: HQL_LIMITS_DECISION_THREADS] [default: 4 per core]
+    #[arg(long, value_name = "N", value_parser = value::positive_count)]
+    pub decision_threads: Option<usize>,
+
     /// HTTP/2 PING interval on idle connections, or `off`
     /// [env: HQL_KEEPALIVE_INTERVAL] [default: 1m]
     #[arg(long, value_name = "DURATION|off", value_parser = value::keepalive_interval)]

@@ -71,6 +71,9 @@ pub const MAX_CONCURRENT_REQUESTS: Key = Key::new(
     "HQL_LIMITS_MAX_CONCURRENT_REQUESTS",
     "max-concurrent-requests",
 );
+/// `limits.decision_threads`: threads that run decisions.
+pub const DECISION_THREADS: Key =
+    Key::new("limits.decision_threads", "HQL_LIMITS_DECISION_THREADS", "decision-threads");
 /// `keepalive.interval`: HTTP/2 PING interval.
 pub const KEEPALIVE_INTERVAL: Key =
     Key::new("keepalive.interval", "HQL_KEEPALIVE_INTERVAL", "keepalive-interval");
@@ -93,7 +96,7 @@ pub const MAX_CONNECTION_AGE_GRACE: Key =
     Key::new("connection.max_age_grace", "HQL_CONNECTION_MAX_AGE_GRACE", "max-connection-age-grace");
 
 /// Every setting, in the order `--check-config` prints them.
-pub const ALL: [Key; 18] = [
+pub const ALL: [Key; 19] = [
     LISTEN,
     METRICS_LISTEN,
     POLICY,
@@ -106,6 +109,7 @@ pub const ALL: [Key; 18] = [
     MAX_EVENTS_PER_LEAD,
     MAX_BATCH_SIZE,
     MAX_CONCURRENT_REQUESTS,
+    DECISION_THREADS,
     KEEPALIVE_INTERVAL,
     KEEPALIVE_TIMEOUT,
     TCP_KEEPALIVE,

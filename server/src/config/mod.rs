@@ -57,6 +57,8 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Most qualification calls in flight at once; more are shed.
     pub max_concurrent_requests: usize,
+    /// Threads running decisions (tokio's blocking pool); more calls queue.
+    pub decision_threads: usize,
 }
 
 impl Default for Limits {
@@ -65,6 +67,7 @@ impl Default for Limits {
             max_events_per_lead: DEFAULT_MAX_EVENTS_PER_LEAD,
             max_batch_size: DEFAULT_MAX_BATCH_SIZE,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            decision_threads: default_decision_threads(),
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }

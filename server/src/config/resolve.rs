@@ -206,6 +206,12 @@ fn settings(cli: &Cli, layers: &mut Layers<'_>) -> Result<Settings, ConfigError>
             value::positive_count,
             || DEFAULT_MAX_CONCURRENT_REQUESTS,
         )?,
+        decision_threads: layers.value(
+            keys::DECISION_THREADS,
+            cli.decision_threads,
+            value::positive_count,
+            default_decision_threads,
+        )?,
     };
     let transport = Transport {
         keepalive_interval: layers

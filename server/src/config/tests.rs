@@ -90,6 +90,8 @@ fn every_flag_is_read() {
             "4096",
             "--max-concurrent-requests",
             "3",
+            "--decision-threads",
+            "6",
             "--log-format",
             "json",
             "--log-level",
@@ -124,7 +126,8 @@ fn every_flag_is_read() {
             max_events_per_lead: 5,
             max_batch_size: 7,
             max_message_bytes: 4096,
-            max_concurrent_requests: 3
+            max_concurrent_requests: 3,
+            decision_threads: 6,
         }
     );
     assert_eq!(settings.log_format, LogFormat::Json);
@@ -161,6 +164,7 @@ fn every_variable_is_read() {
         ("HQL_LIMITS_MAX_EVENTS_PER_LEAD", "4"),
         ("HQL_LIMITS_MAX_BATCH_SIZE", "6"),
         ("HQL_LIMITS_MAX_CONCURRENT_REQUESTS", "8"),
+        ("HQL_LIMITS_DECISION_THREADS", "5"),
         ("HQL_KEEPALIVE_INTERVAL", "10s"),
         ("HQL_KEEPALIVE_TIMEOUT", "2s"),
         ("HQL_KEEPALIVE_TCP", "off"),
@@ -183,7 +187,8 @@ fn every_variable_is_read() {
             max_events_per_lead: 4,
             max_batch_size: 6,
             max_message_bytes: 2048,
-            max_concurrent_requests: 8
+            max_concurrent_requests: 8,
+            decision_threads: 5,
         }
     );
     assert_eq!(settings.transport.keepalive_interval, Some(Duration::from_secs(10)));
@@ -210,6 +215,7 @@ max_message_bytes = 8192
 max_events_per_lead = 3
 max_batch_size = 5
 max_concurrent_requests = 2
+decision_threads = 3
 
 [keepalive]
 interval = "off"
@@ -232,6 +238,7 @@ max_age_grace = "30s"
     assert_eq!(source(&config, "policy").value, dir.path().join("policy.toml").display().to_string());
     assert_eq!(settings.limits.max_batch_size, 5);
     assert_eq!(settings.limits.max_concurrent_requests, 2);
+    assert_eq!(settings.limits.decision_threads, 3);
     assert_eq!(settings.shutdown_grace, Duration::from_secs(45));
     assert_eq!(settings.policy_poll, Some(Duration::from_secs(1)));
     assert_eq!(settings.transport.keepalive_interval, None);
@@ -389,7 +396,10 @@ fn the_help_names_every_variable_and_default() {
         let help = arg.get_help().expect("documented").to_string();
         let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(help.contains(&format!("[env: {}", key.env)), "--{}: {help}", key.flag);
-        if key != keys::PLUGIN_DIR {
+        if key == keys::DECISION_THREADS {
+            // Depends on the machine's cores; the help says how.
+            assert!(help.contains("[default: 4 per core]"), "--{}: {help}", key.flag);
+        } else if key != keys::PLUGIN_DIR {
             let default = &source(&defaults, key.file).value;
             assert!(help.contains(&format!("[default: {default}]")), "--{}: {help}", key.flag);
         }
