@@ -26,7 +26,14 @@ use crate::view::LeadView;
 
 fn owned(s: hql_str_t) -> String {
     // SAFETY: the ABI requires plugin strings to be valid during the callback.
-    String::from_utf8_lossy(unsafe { s.as_bytes() }).into_owned()
+    let bytes = unsafe { s.as_bytes() };
+    // Plugin strings are untrusted, so they are checked, but almost always
+    // valid: the vectorised check first, the replacing walk only on failure
+    // (it alone was 1.8 % of hqld's CPU under load).
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
