@@ -86,11 +86,6 @@ impl Reloader {
         Reloader { current, options, seen: std::sync::Mutex::new(seen), running: Mutex::new(()) }
     }
 
-    /// The policy file this reloader reads.
-    pub fn policy_path(&self) -> &Path {
-        &self.options.policy_path
-    }
-
     /// Builds a new engine and, if it is valid, puts it in force. On error
     /// the engine in force is untouched.
     pub async fn reload(&self, trigger: Trigger) -> Result<Engine, ReloadError> {
