@@ -65,20 +65,9 @@ use crate::report::{PluginInfo, Timing};
 use crate::rules::{behaviour, descriptor, lifecycle, loading, output, skip_all};
 use crate::run::Settings;
 
-/// Rules that need a loaded library.
-const RUN_RULES: [Rule; 10] = [
-    Rule::CreateDestroy,
-    Rule::NoErrors,
-    Rule::Range,
-    Rule::Reasons,
-    Rule::OutputFacts,
-    Rule::OutputDisqualifiers,
-    Rule::FutureHidden,
-    Rule::Determinism,
-    Rule::ThreadSafety,
-    Rule::Timing,
-];
-
+/// Rules that need a loaded library: the tail of [`Rule::ALL`], from
+/// creating an instance on (the report order puts them last).
+const RUN_RULES: &[Rule] = Rule::ALL.split_at(Rule::FIRST_RUN_RULE).1;
 /// Checks the plugin library at `library`, created with `config`, against
 /// every rule. Usage errors (no such file, a directory) are returned as
 /// errors; everything the plugin gets wrong is in the report.
@@ -109,7 +98,7 @@ fn check_with(library: &Path, config: &PluginConfig, leads: &[EdgeLead], setting
             rules.extend(results);
             timing = t;
         }
-        Err(_) => rules.extend(skip_all(&RUN_RULES, "not run: the server would not load this library")),
+        Err(_) => rules.extend(skip_all(RUN_RULES, "not run: the server would not load this library")),
     }
     Report::new(
         library.to_path_buf(),
@@ -237,6 +226,13 @@ mod tests {
         let failed: Vec<_> = results.iter().filter(|r| r.status == Status::Fail).collect();
         assert!(failed.is_empty(), "{failed:#?}");
         assert_eq!(status(&results, Rule::FutureHidden), Status::Pass);
+    }
+
+    #[test]
+    fn the_run_rules_are_the_tail_of_all_rules_from_create_on() {
+        assert_eq!(RUN_RULES.first(), Some(&Rule::CreateDestroy));
+        assert_eq!(RUN_RULES.last(), Rule::ALL.last());
+        assert_eq!(RUN_RULES.len(), 10);
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Where in [`Rule::ALL`] the rules that need a created instance start
+    /// ([`Rule::CreateDestroy`]); the ones before only read the library.
+    pub const FIRST_RUN_RULE: usize = 10;
+
     /// Every rule, in report order.
     pub const ALL: [Rule; 20] = [
         Rule::Open,
