@@ -53,37 +53,63 @@ pub fn start_watchdog() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reports SERVING (or NOT_SERVING while a call is stuck) until `shutdown`
-/// completes, then NOT_SERVING; completes with `shutdown`, so it can stand
-/// in for it as the server's shutdown signal.
-pub(crate) async fn track(reporter: HealthReporter, shutdown: impl Future<Output = ()>) {
+/// Reports SERVING (or NOT_SERVING while a call is stuck) at once, then
+/// returns the future that keeps the status current until `shutdown`
+/// completes and reports NOT_SERVING after it. That future completes with
+/// `shutdown`, so it can stand in for it as the server's shutdown signal.
+///
+/// The first status is set before this returns, that is before the server
+/// accepts its first connection: a client connecting as soon as the port is
+/// open must never see the service unregistered (`NOT_FOUND`).
+pub(crate) async fn track(
+    mut reporter: HealthReporter,
+    shutdown: impl Future<Output = ()>,
+) -> impl Future<Output = ()> {
     let mut calls_stuck = stuck().subscribe();
     let mut now_stuck = *calls_stuck.borrow_and_update();
     set(&reporter, status(now_stuck)).await;
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            changed = calls_stuck.changed() => {
-                if changed.is_err() {
-                    // The sender is a static: it is never dropped.
-                    shutdown.as_mut().await;
-                    break;
-                }
-                let is_stuck = *calls_stuck.borrow_and_update();
-                if is_stuck != now_stuck {
-                    now_stuck = is_stuck;
-                    if is_stuck {
-                        tracing::error!("health NOT_SERVING: a scorer call is stuck (see the watchdog's log)");
-                    } else {
-                        tracing::warn!("health SERVING again: the stuck scorer call returned");
+    async move {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                changed = calls_stuck.changed() => {
+                    if changed.is_err() {
+                        // The sender is a static: it is never dropped.
+                        shutdown.as_mut().await;
+                        break;
                     }
-                    set(&reporter, status(is_stuck)).await;
+                    let is_stuck = *calls_stuck.borrow_and_update();
+                    if is_stuck != now_stuck {
+                        now_stuck = is_stuck;
+                        if is_stuck {
+                            tracing::error!("health NOT_SERVING: a scorer call is stuck (see the watchdog's log)");
+                        } else {
+                            tracing::warn!("health SERVING again: the stuck scorer call returned");
+                        }
+                        set(&reporter, status(is_stuck)).await;
+                    }
                 }
             }
         }
+        set(&reporter, ServingStatus::NotServing).await;
+        end_watches(&mut reporter).await;
     }
-    set(&reporter, ServingStatus::NotServing).await;
+}
+
+/// Ends every open `Watch` stream once it has carried NOT_SERVING, so a
+/// client watching health (a proxy, a sidecar) does not hold the drain open
+/// for the whole grace period; it reconnects elsewhere. `Check` and new
+/// watches keep answering NOT_SERVING.
+///
+/// A watch stream ends when its channel's sender is dropped, after yielding
+/// the value it has not seen yet; clearing a service drops the sender, and
+/// setting it again starts a fresh channel for later callers.
+async fn end_watches(reporter: &mut HealthReporter) {
+    for service in ["", SERVICE_NAME] {
+        reporter.clear_service_status(service).await;
+        reporter.set_service_status(service, ServingStatus::NotServing).await;
+    }
 }
 
 fn status(stuck: bool) -> ServingStatus {

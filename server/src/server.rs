@@ -117,7 +117,7 @@ pub async fn serve_with(
     // TCP keepalive is set here: tonic's builder ignores it for a given listener.
     let incoming =
         TcpIncoming::from(listener).with_nodelay(Some(true)).with_keepalive(transport.tcp_keepalive);
-    let draining = crate::health::track(health, shutdown);
+    let draining = crate::health::track(health, shutdown).await;
     let mut server = Server::builder()
         .http2_keepalive_interval(transport.keepalive_interval)
         .http2_keepalive_timeout(Some(transport.keepalive_timeout))

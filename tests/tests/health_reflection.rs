@@ -1,6 +1,6 @@
 //! What an orchestrator and a new client see before sending any lead:
 //! `grpc.health.v1.Health` (SERVING once the policy and plugins are loaded,
-//! NOT_SERVING as soon as shutdown starts) and server reflection v1 and
+//! NOT_SERVING as soon as shutdown starts, watches ended after that) and server reflection v1 and
 //! v1alpha (so `grpcurl list`, `describe` and calls work without proto files).
 
 use std::time::Duration;
@@ -72,6 +72,11 @@ async fn health_turns_not_serving_as_soon_as_shutdown_starts() {
         .expect("the watch stream carries it")
         .expect("ok");
     assert_eq!(next.status(), ServingStatus::NotServing);
+    // The watch then ends (cleanly), so it does not hold the drain open.
+    let after = tokio::time::timeout(Duration::from_secs(10), watch.next())
+        .await
+        .expect("the watch ends before the grace period does");
+    assert!(after.is_none(), "the watch ends after NOT_SERVING, got {after:?}");
     assert!(server.terminate(Duration::from_secs(10)).success(), "exits 0 after draining");
 }
 
