@@ -20,7 +20,14 @@ pub struct Score {
 impl Score {
     /// A score of `value` (0–100) with nothing else yet.
     pub fn new(value: f64) -> Score {
-        Score { value, ..Score::default() }
+        // Room for what a bundled scorer typically emits, so the vectors
+        // do not grow (and reallocate) reason by reason.
+        Score {
+            value,
+            reasons: Vec::with_capacity(8),
+            facts: Vec::with_capacity(8),
+            disqualifiers: Vec::new(),
+        }
     }
 
     /// The score, 0–100 (the host clamps and refuses NaN).
@@ -64,7 +71,11 @@ impl Score {
     pub fn fact(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<FactValue>) -> &mut Score {
         let name = name.into();
         let value = value.into();
-        if let Some(f) = self.facts.iter_mut().find(|f| f.name == name) {
+        // Names are usually the same static strings each time: compare the
+        // pointers before the bytes.
+        let same =
+            |f: &Fact| (f.name.as_ptr() == name.as_ptr() && f.name.len() == name.len()) || f.name == name;
+        if let Some(f) = self.facts.iter_mut().find(|f| same(f)) {
             f.value = value;
         } else {
             self.facts.push(Fact { name, value });
