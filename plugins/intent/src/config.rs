@@ -264,6 +264,18 @@ impl Stage {
         }
     }
 
+    /// [`Stage::label`] in lower case, for the middle of a sentence.
+    pub(crate) fn lower_label(self) -> &'static str {
+        match self {
+            Stage::BottomFunnel => "bottom-funnel",
+            Stage::MidFunnel => "mid-funnel",
+            Stage::TopFunnel => "top-funnel",
+            Stage::ThirdParty => "third-party",
+            Stage::Other => "custom",
+            Stage::Negative => "negative",
+        }
+    }
+
     /// Words for a message.
     pub(crate) fn label(self) -> &'static str {
         match self {
@@ -292,6 +304,9 @@ pub(crate) struct TypeRule {
     pub(crate) content: bool,
     /// Disqualifier code reported for a negative type.
     pub(crate) disqualifier: Option<&'static str>,
+    /// Code of the type's reason, `intent.<stage>.<type>`: built once here,
+    /// not per lead.
+    pub(crate) code: String,
 }
 
 /// The validated, compiled configuration `score` reads.
@@ -491,6 +506,7 @@ impl IntentConfig {
                     third_party_type: stage == Stage::ThirdParty,
                     content: self.content_download_types.contains(name),
                     disqualifier: if stage == Stage::Negative { negative_code(name) } else { None },
+                    code: format!("intent.{}.{}", stage.as_str(), crate::explain::code_part(name)),
                 },
             );
         }

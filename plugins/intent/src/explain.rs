@@ -10,20 +10,18 @@
 //! Recency and frequency reasons carry 0 points: decay already rewards recent
 //! activity, and adding points for it again would count the same signal twice.
 
-use std::borrow::Cow;
-
 use hql_plugin_api::Score;
+use hql_plugin_api::text::{Line, round2};
 
 use crate::config::{Rules, Stage};
 use crate::tally::{Group, RECENT_WINDOW_DAYS, Tally};
-use hql_plugin_api::text::{num, pct, round2};
 
-/// "today", "1 day ago", "12 days ago" (whole days, rounded down).
-fn ago(age_days: f64) -> String {
+/// Appends "today", "1 day ago", "12 days ago" (whole days, rounded down).
+fn ago(line: Line, age_days: f64) -> Line {
     match whole_days(age_days) {
-        0 => "today".to_string(),
-        1 => "1 day ago".to_string(),
-        n => format!("{n} days ago"),
+        0 => line.s("today"),
+        1 => line.s("1 day ago"),
+        n => line.int(n).s(" days ago"),
     }
 }
 
@@ -33,7 +31,7 @@ pub(crate) fn whole_days(age_days: f64) -> i64 {
 }
 
 /// An event type made safe for a dotted reason code.
-fn code_part(event_type: &str) -> String {
+pub(crate) fn code_part(event_type: &str) -> String {
     let s: String = event_type
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '_' })
@@ -41,8 +39,9 @@ fn code_part(event_type: &str) -> String {
     if s.is_empty() { "empty".to_string() } else { s }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// Appends "1 event", "3 events" (no thousands separator).
+fn events(line: Line, n: usize) -> Line {
+    line.int(i64::try_from(n).unwrap_or(i64::MAX)).s(if n == 1 { " event" } else { " events" })
 }
 
 /// A counted type group, its capped points and where it sorts.
@@ -96,14 +95,15 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
                 evidence.sort_unstable();
                 score
                     .reason(
-                        format!("intent.stage_cap.{}", stage.as_str()),
+                        stage_cap_code(stage),
                         -cut,
-                        format!(
-                            "{} points capped at {} (earned {} across types)",
-                            stage.label(),
-                            num(cap),
-                            num(stage_sum)
-                        ),
+                        Line::new()
+                            .s(stage.label())
+                            .s(" points capped at ")
+                            .num(cap)
+                            .s(" (earned ")
+                            .num(stage_sum)
+                            .s(" across types)"),
                     )
                     .events(evidence);
                 total -= cut;
@@ -114,61 +114,47 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
     for group in tally.negatives.values() {
         let points = group.rule.map_or(0.0, |r| round2(r.points));
         let code = group.rule.and_then(|r| r.disqualifier);
-        let reported = code.map(|c| format!("; reported as {c}")).unwrap_or_default();
-        score
-            .reason(
-                format!("intent.negative.{}", code_part(group.event_type)),
-                points,
-                format!(
-                    "{} ({}, latest {}): {}, counted once{reported}",
-                    group.event_type,
-                    plural(group.count, "event", "events"),
-                    ago(group.latest_age),
-                    num(points)
-                ),
-            )
-            .events(group.events.iter().copied());
+        let message = ago(
+            events(Line::new().s(group.event_type).s(" ("), group.count).s(", latest "),
+            group.latest_age,
+        )
+        .s("): ")
+        .num(points)
+        .s(", counted once")
+        .when(code.is_some(), |l| l.s("; reported as ").s(code.unwrap_or_default()));
+        let reason_code = match group.rule {
+            Some(rule) => rule.code.clone(),
+            None => format!("intent.negative.{}", code_part(group.event_type)),
+        };
+        score.reason(reason_code, points, message).events(group.events.iter().copied());
         total += points;
         if let Some(code) = code {
-            let when = ago(group.latest_age);
-            let message = match code {
-                "intent.unsubscribed" => format!("Lead unsubscribed ({when})"),
-                "intent.hard_bounce" => format!("E-mail address hard-bounced ({when})"),
-                _ => format!("Lead filed a spam complaint ({when})"),
+            let what = match code {
+                "intent.unsubscribed" => "Lead unsubscribed (",
+                "intent.hard_bounce" => "E-mail address hard-bounced (",
+                _ => "Lead filed a spam complaint (",
             };
-            score.disqualify(code, message);
+            score.disqualify(code, ago(Line::new().s(what), group.latest_age).c(')'));
         }
     }
 
     if let Some(group) = &tally.negative_responses {
         let points = round2(group.decayed);
-        score
-            .reason(
-                "intent.negative_response",
-                points,
-                format!(
-                    "{} answered negatively (latest {}): {} after decay",
-                    plural(group.count, "event", "events"),
-                    ago(group.latest_age),
-                    num(points)
-                ),
-            )
-            .events(group.events.iter().copied());
+        let message =
+            ago(events(Line::new(), group.count).s(" answered negatively (latest "), group.latest_age)
+                .s("): ")
+                .num(points)
+                .s(" after decay");
+        score.reason("intent.negative_response", points, message).events(group.events.iter().copied());
         total += points;
     }
 
     if !tally.stale.is_empty() {
-        score
-            .reason(
-                "intent.stale",
-                0.0,
-                format!(
-                    "{} older than {} days ignored",
-                    plural(tally.stale.len(), "event", "events"),
-                    num(rules.max_age_days)
-                ),
-            )
-            .events(tally.stale.iter().copied());
+        let message = events(Line::new(), tally.stale.len())
+            .s(" older than ")
+            .num(rules.max_age_days)
+            .s(" days ignored");
+        score.reason("intent.stale", 0.0, message).events(tally.stale.iter().copied());
     }
 
     let any_events = !tally.types.is_empty()
@@ -182,83 +168,73 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
 
     match &tally.latest_bottom {
         Some(latest) => {
-            let outside = if latest.age > rules.bottom_funnel_window_days {
-                format!(
-                    "; older than {} days, so no longer counted as a current buying action",
-                    num(rules.bottom_funnel_window_days)
-                )
-            } else {
-                String::new()
-            };
-            score
-                .reason(
-                    "intent.recency.bottom_funnel",
-                    0.0,
-                    format!("Latest bottom-funnel event: {} {}{outside}", latest.event_type, ago(latest.age)),
-                )
-                .event(latest.index);
+            let outside = latest.age > rules.bottom_funnel_window_days;
+            let message =
+                ago(Line::new().s("Latest bottom-funnel event: ").s(latest.event_type).c(' '), latest.age)
+                    .when(outside, |l| {
+                        l.s("; older than ")
+                            .num(rules.bottom_funnel_window_days)
+                            .s(" days, so no longer counted as a current buying action")
+                    });
+            score.reason("intent.recency.bottom_funnel", 0.0, message).event(latest.index);
         }
         None => {
-            score.reason(
-                "intent.recency.none",
-                0.0,
-                format!("No bottom-funnel event in the last {} days", num(rules.max_age_days)),
-            );
+            let message =
+                Line::new().s("No bottom-funnel event in the last ").num(rules.max_age_days).s(" days");
+            score.reason("intent.recency.none", 0.0, message);
         }
     }
-    score
-        .reason(
-            "intent.frequency",
-            0.0,
-            format!(
-                "{} in the last {} days",
-                plural(tally.recent.len(), "event", "events"),
-                num(RECENT_WINDOW_DAYS)
-            ),
-        )
-        .events(tally.recent.iter().copied());
+    let message =
+        events(Line::new(), tally.recent.len()).s(" in the last ").num(RECENT_WINDOW_DAYS).s(" days");
+    score.reason("intent.frequency", 0.0, message).events(tally.recent.iter().copied());
 
     round2(total)
+}
+
+/// `intent.stage_cap.<stage>`, without formatting it per lead.
+fn stage_cap_code(stage: Stage) -> &'static str {
+    match stage {
+        Stage::BottomFunnel => "intent.stage_cap.bottom_funnel",
+        Stage::MidFunnel => "intent.stage_cap.mid_funnel",
+        Stage::TopFunnel => "intent.stage_cap.top_funnel",
+        Stage::ThirdParty => "intent.stage_cap.third_party",
+        Stage::Other => "intent.stage_cap.other",
+        Stage::Negative => "intent.stage_cap.negative",
+    }
 }
 
 fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
     let g = s.group;
     let events = g.events.iter().copied();
     let Some(rule) = g.rule else {
-        score
-            .reason(
-                Cow::Owned(format!("intent.unknown_type.{}", code_part(g.event_type))),
-                0.0,
-                format!(
-                    "{}× {} (latest {}): unknown event type, 0 points; add it to custom_points to score it",
-                    g.count,
-                    g.event_type,
-                    ago(g.latest_age)
-                ),
-            )
-            .events(events);
+        let message =
+            ago(Line::new().int(count(g.count)).s("× ").s(g.event_type).s(" (latest "), g.latest_age)
+                .s("): unknown event type, 0 points; add it to custom_points to score it");
+        score.reason(format!("intent.unknown_type.{}", code_part(g.event_type)), 0.0, message).events(events);
         return;
     };
-    let mut message = format!(
-        "{}× {} ({}, latest {}): {} pts each, {} after decay",
-        g.count,
-        g.event_type,
-        rule.stage.label().to_lowercase(),
-        ago(g.latest_age),
-        num(rule.points),
-        num(g.decayed)
-    );
-    if g.third_party > 0 {
-        message.push_str(&format!(
-            "; {} third-party at {}",
-            g.third_party,
-            pct(rules.third_party_multiplier)
-        ));
-    }
-    if g.decayed > rule.cap {
-        message.push_str(&format!("; capped at {}", num(rule.cap)));
-    }
-    score
-        .reason(format!("intent.{}.{}", rule.stage.as_str(), code_part(g.event_type)), s.points, message)
-        .events(events);
+    let message = ago(
+        Line::new()
+            .int(count(g.count))
+            .s("× ")
+            .s(g.event_type)
+            .s(" (")
+            .s(rule.stage.lower_label())
+            .s(", latest "),
+        g.latest_age,
+    )
+    .s("): ")
+    .num(rule.points)
+    .s(" pts each, ")
+    .num(g.decayed)
+    .s(" after decay")
+    .when(g.third_party > 0, |l| {
+        l.s("; ").int(count(g.third_party)).s(" third-party at ").pct(rules.third_party_multiplier)
+    })
+    .when(g.decayed > rule.cap, |l| l.s("; capped at ").num(rule.cap));
+    score.reason(rule.code.clone(), s.points, message).events(events);
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
