@@ -13,6 +13,8 @@
 //! Every evaluation is counted once, by stage and degradation
 //! (`DecisionMetrics`); the scorer slots time and count their own calls.
 
+use std::fmt::Write as _;
+
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
 use hql_plugin_api::view::LeadView;
@@ -275,7 +277,10 @@ impl Pipeline {
         }
     }
 
-    fn gap(&self, eval: &Evaluation) -> StageGap {
+    /// What is missing for the next stage. The failing gates are rendered
+    /// as [`GateResult`]s only `with_gates` (Explain); a decision needs just
+    /// the one-line summary, written straight from the gates.
+    fn gap(&self, eval: &Evaluation, with_gates: bool) -> StageGap {
         if eval.stage == Stage::Disqualified {
             let codes: Vec<&str> = eval.disqualifications.iter().map(|d| d.code.as_str()).collect();
             return StageGap {
@@ -295,28 +300,35 @@ impl Pipeline {
             return StageGap { stage: Some(next), failing_gates: Vec::new(), summary: String::new() };
         };
         let rule = &self.rules.stages[index];
-        let failing: Vec<GateResult> = rule
-            .gates
-            .iter()
-            .zip(&eval.gates[index])
-            .filter(|(_, passed)| !**passed)
-            .map(|(g, passed)| self.gate_result(g, *passed, eval))
-            .collect();
-        let summary = if failing.is_empty() {
-            match &eval.capped_by {
+        let mut failing = Vec::new();
+        let mut summary = String::new();
+        for (gate, passed) in rule.gates.iter().zip(&eval.gates[index]) {
+            if *passed {
+                continue;
+            }
+            let actual = self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions);
+            if summary.is_empty() {
+                let _ = write!(summary, "{next} needs ");
+            } else {
+                summary.push_str("; ");
+            }
+            let _ =
+                write!(summary, "{} {} {} (is {actual})", gate.subject_text, gate.op.as_str(), gate.operand);
+            if with_gates {
+                failing.push(self.gate_result(gate, false, eval));
+            }
+        }
+        if summary.is_empty() {
+            summary = match &eval.capped_by {
                 Some(ids) => format!(
                     "{next} gates pass, but the stage is capped at {} because required scorer(s) {ids} failed.",
                     self.required_failure_cap
                 ),
                 None => format!("{next} gates pass."),
-            }
+            };
         } else {
-            let parts: Vec<String> = failing
-                .iter()
-                .map(|g| format!("{} {} {} (is {})", g.subject, g.operator, g.required, g.actual))
-                .collect();
-            format!("{next} needs {}.", parts.join("; "))
-        };
+            summary.push('.');
+        }
         StageGap { stage: Some(next), failing_gates: failing, summary }
     }
 
@@ -374,7 +386,7 @@ impl Pipeline {
 
     /// The one place a [`Decision`] is built.
     fn decision(&self, lead: &LeadRecord, eval: &Evaluation) -> Decision {
-        let gap = self.gap(eval);
+        let gap = self.gap(eval, false);
         Decision {
             decision_id: digest::decision_id(lead, &self.policy.digest, eval.as_of_ms),
             lead_id: lead.lead_id.clone(),
@@ -466,7 +478,7 @@ impl Pipeline {
         for c in &eval.ignored_codes {
             warnings.push(format!("disqualifier not applied (not in the policy's [disqualifiers]): {c}"));
         }
-        let gap = self.gap(&eval);
+        let gap = self.gap(&eval, true);
         let mut explanation = Explanation { decision, scorers, stages, gap, warnings, text: String::new() };
         explanation.text = crate::render::text(&explanation);
         explanation
