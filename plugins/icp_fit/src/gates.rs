@@ -25,6 +25,12 @@ use crate::rules::Findings;
 
 /// True when `domain` is `entry` or a subdomain of it.
 fn domain_matches(domain: &str, entry: &str) -> bool {
+    // Most entries differ from the domain's tail in their first byte: that
+    // one comparison rejects them before the whole suffix is compared.
+    let start = domain.len().wrapping_sub(entry.len());
+    if domain.as_bytes().get(start) != entry.as_bytes().first() {
+        return false;
+    }
     domain.strip_suffix(entry).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
@@ -248,6 +254,11 @@ mod tests {
         assert!(domain_matches("eu.rivalscore.com", "rivalscore.com"));
         assert!(!domain_matches("notgmail.com", "gmail.com"));
         assert!(!domain_matches("gmail.com.au", "gmail.com"));
+        assert!(!domain_matches("mail.com", "gmail.com"));
+        assert!(!domain_matches("", "gmail.com"));
+        assert!(domain_matches("", ""));
+        assert!(domain_matches("gmail.com.", ""));
+        assert!(!domain_matches("gmail.com", ""));
     }
 
     #[test]
