@@ -609,3 +609,29 @@ fn every_message_reads_as_before() {
     let s = score(vec![]);
     assert_eq!(messages(&s), [("trust_nurture.no_events", "no events: trust and nurture unknown")]);
 }
+
+#[test]
+fn campaign_responses_in_configured_lists_keep_their_classes() {
+    let positive = |days| with_response(ev("campaign_response", days, "email"), Response::Positive);
+    // Content as well as reciprocal when positive.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"content_types":["campaign_response","blog_view"]}"#).expect("valid");
+    let s = score_with(&h, vec![positive(1), ev("blog_view", 2, "web"), ev("campaign_response", 3, "web")]);
+    assert!(content_only(&s));
+    assert_eq!(number(&s, "reciprocal_interactions"), Some(1.0));
+    // Reciprocal whatever the response when listed as reciprocal.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"reciprocal_types":["campaign_response","email_reply"]}"#).expect("valid");
+    let s =
+        score_with(&h, vec![ev("campaign_response", 3, "web"), positive(1), ev("email_reply", 2, "email")]);
+    assert_eq!(
+        s.reason_by_code("trust_nurture.reciprocal").map(|r| r.message.as_ref()),
+        Some("3 reciprocal interactions: campaign_response ×2, email_reply ×1")
+    );
+    // A negative type first of all.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"negative_types":{"campaign_response":3}}"#).expect("valid");
+    let s = score_with(&h, vec![positive(1), ev("email_reply", 2, "email")]);
+    assert_eq!(points(&s, "trust_nurture.negative.campaign_response"), -3.0);
+    assert_eq!(number(&s, "positive_responses"), Some(0.0));
+}
