@@ -5,11 +5,16 @@
 //! those points. Unknown answers produce an `*.unknown` reason worth
 //! `unknown_share` of the component (0 by default) so a reader sees what is
 //! missing rather than a silent zero.
+//!
+//! Messages are written with `text::Line` (one buffer each, no `format!`)
+//! and fixed ones are borrowed: this runs for every lead.
+
+use std::borrow::Cow;
 
 use hql_plugin_api::{Authority, Bant, BudgetStatus, Need, Score};
 
 use crate::config::{AuthorityConfig, BudgetConfig, NeedConfig, TimelineConfig};
-use hql_plugin_api::text::{num, pct, round2, usd};
+use hql_plugin_api::text::{Line, round2};
 
 /// What the budget component derived, for facts.
 pub(crate) struct BudgetOutcome {
@@ -49,42 +54,45 @@ pub(crate) fn budget(
     };
     let points = round2(cfg.max_points * (status_share + cfg.amount_share * amount_fill));
 
-    let amount_text = match (amount, ratio) {
-        (Some(a), Some(r)) => format!(
-            "{} ({}× typical deal of {}{})",
-            usd(a),
-            num(r),
-            usd(typical_deal_size),
-            if status != BudgetStatus::None && amount_fill < 1.0 {
-                format!("; amount earns {} of its share", pct(amount_fill))
-            } else {
-                String::new()
-            }
-        ),
-        _ => String::new(),
+    // "$40,000 (1.6× typical deal of $25,000; amount earns 80% of its share)",
+    // appended to a message when the amount is known.
+    let amount_text = |line: Line, a: f64, r: f64| {
+        line.usd(a)
+            .s(" (")
+            .num(r)
+            .s("× typical deal of ")
+            .usd(typical_deal_size)
+            .when(status != BudgetStatus::None && amount_fill < 1.0, |l| {
+                l.s("; amount earns ").pct(amount_fill).s(" of its share")
+            })
+            .c(')')
     };
-    let (code, message) = match (status, amount.is_some()) {
-        (BudgetStatus::Confirmed, true) => {
-            ("bant.budget.confirmed", format!("Budget confirmed: {amount_text}"))
+    let (code, message): (&str, Cow<'static, str>) = match (status, amount.zip(ratio)) {
+        (BudgetStatus::Confirmed, Some((a, r))) => {
+            ("bant.budget.confirmed", amount_text(Line::new().s("Budget confirmed: "), a, r).into())
         }
-        (BudgetStatus::Confirmed, false) => {
-            ("bant.budget.confirmed", "Budget confirmed; amount not given".to_string())
+        (BudgetStatus::Confirmed, None) => {
+            ("bant.budget.confirmed", "Budget confirmed; amount not given".into())
         }
-        (BudgetStatus::Estimated, true) => {
-            ("bant.budget.estimated", format!("Budget estimated: {amount_text}"))
+        (BudgetStatus::Estimated, Some((a, r))) => {
+            ("bant.budget.estimated", amount_text(Line::new().s("Budget estimated: "), a, r).into())
         }
-        (BudgetStatus::Estimated, false) => {
-            ("bant.budget.estimated", "Budget estimated, not yet approved; amount not given".to_string())
+        (BudgetStatus::Estimated, None) => {
+            ("bant.budget.estimated", "Budget estimated, not yet approved; amount not given".into())
         }
-        (BudgetStatus::None, true) => {
-            ("bant.budget.none", format!("No budget for this purchase (amount {amount_text} not counted)"))
-        }
-        (BudgetStatus::None, false) => ("bant.budget.none", "No budget for this purchase".to_string()),
-        (BudgetStatus::Unknown, true) => {
-            ("bant.budget.unknown", format!("Budget status unknown; amount given: {amount_text}"))
-        }
-        (BudgetStatus::Unknown, false) => {
-            ("bant.budget.unknown", "Budget unknown: neither status nor amount captured yet".to_string())
+        (BudgetStatus::None, Some((a, r))) => (
+            "bant.budget.none",
+            amount_text(Line::new().s("No budget for this purchase (amount "), a, r)
+                .s(" not counted)")
+                .into(),
+        ),
+        (BudgetStatus::None, None) => ("bant.budget.none", "No budget for this purchase".into()),
+        (BudgetStatus::Unknown, Some((a, r))) => (
+            "bant.budget.unknown",
+            amount_text(Line::new().s("Budget status unknown; amount given: "), a, r).into(),
+        ),
+        (BudgetStatus::Unknown, None) => {
+            ("bant.budget.unknown", "Budget unknown: neither status nor amount captured yet".into())
         }
     };
     let reason = score.reason(code, points, message);
@@ -167,7 +175,10 @@ pub(crate) fn timeline(cfg: &TimelineConfig, bant: &Bant<'_>, score: &mut Score)
             .reason(
                 "bant.timeline.unknown",
                 points,
-                format!("Timeline of {days} days is in the past; treated as unknown until sales updates it"),
+                Line::new()
+                    .s("Timeline of ")
+                    .int(days)
+                    .s(" days is in the past; treated as unknown until sales updates it"),
             )
             .field("bant.timeline_days");
         return TimelineOutcome { points, days: None };
@@ -177,21 +188,28 @@ pub(crate) fn timeline(cfg: &TimelineConfig, bant: &Bant<'_>, score: &mut Score)
         Some(b) => (
             round2(max * b.share),
             "bant.timeline.within",
-            format!(
-                "Purchase decision in {days} days (within the {}-day band, {} of timeline points)",
-                b.max_days,
-                pct(b.share)
-            ),
+            Line::new()
+                .s("Purchase decision in ")
+                .int(days)
+                .s(" days (within the ")
+                .int(b.max_days)
+                .s("-day band, ")
+                .pct(b.share)
+                .s(" of timeline points)"),
         ),
         None => {
             let last = cfg.bands.last().map(|b| b.max_days).unwrap_or(0);
             (
                 round2(max * cfg.beyond_share),
                 "bant.timeline.beyond",
-                format!(
-                    "Purchase decision in {days} days, beyond {last} days ({} of timeline points)",
-                    pct(cfg.beyond_share)
-                ),
+                Line::new()
+                    .s("Purchase decision in ")
+                    .int(days)
+                    .s(" days, beyond ")
+                    .int(last)
+                    .s(" days (")
+                    .pct(cfg.beyond_share)
+                    .s(" of timeline points)"),
             )
         }
     };

@@ -15,7 +15,10 @@
 use std::collections::BTreeMap;
 
 use hql_plugin_api::ConfigError;
+use hql_plugin_api::text::{count, usd_compact};
 use serde::Deserialize;
+
+use crate::gates::TitleRules;
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_string()).collect()
@@ -136,6 +139,39 @@ impl Default for Firmographic {
             region_points: 20.0,
             served_regions: names(&["NA", "EMEA"]),
             country_regions: countries.iter().map(|(c, r)| ((*c).to_string(), (*r).to_string())).collect(),
+        }
+    }
+}
+
+/// What the scorer derives from the config once, at start-up, so that
+/// scoring a lead does not rebuild it: the texts messages quote (ranges, the
+/// served regions) and the title keywords split into words.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared {
+    /// `firmographic.employees` as messages show it: `50–5,000`.
+    pub(crate) employees_range: String,
+    /// `firmographic.revenue` as messages show it: `$5M–$1B`.
+    pub(crate) revenue_range: String,
+    /// `firmographic.served_regions` as messages list them: `NA, EMEA`.
+    pub(crate) served_regions: String,
+    /// The job-title disqualifiers.
+    pub(crate) titles: TitleRules,
+}
+
+impl Prepared {
+    /// Derives from a normalised, valid config.
+    pub(crate) fn new(cfg: &IcpConfig) -> Prepared {
+        let f = &cfg.firmographic;
+        let (employees, revenue) = (&f.employees, &f.revenue);
+        Prepared {
+            employees_range: format!(
+                "{}–{}",
+                count(employees.min.round() as i64),
+                count(employees.max.round() as i64)
+            ),
+            revenue_range: format!("{}–{}", usd_compact(revenue.min), usd_compact(revenue.max)),
+            served_regions: f.served_regions.join(", "),
+            titles: TitleRules::new(&cfg.disqualifiers),
         }
     }
 }

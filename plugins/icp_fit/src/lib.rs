@@ -21,12 +21,18 @@
 //! hard disqualifiers for the policy, with a 0-point reason carrying the
 //! evidence.
 //!
-//! Files: `config` (the ICP and its validation), `rules` (the three
-//! sub-scores), `gates` (disqualifiers without points), `fmt` (message
-//! formatting and rounding).
+//! Files: `config` (the ICP, its validation, and what is derived from it once
+//! at start-up), `rules` (the three sub-scores), `gates` (disqualifiers
+//! without points), `fmt` (message pieces the SDK's `text::Line` lacks).
+//!
+//! Scoring runs for every lead, so messages are written with `text::Line`
+//! (one buffer each, no `format!`), codes are literals, and texts that depend
+//! only on the config (range bounds, the served regions, title keywords split
+//! into words) are prepared in `configure` rather than per lead.
 #![forbid(unsafe_code)]
 
 mod config;
+mod fmt;
 mod gates;
 mod rules;
 #[cfg(test)]
@@ -34,7 +40,7 @@ mod tests;
 
 use hql_plugin_api::{CodeSpec, Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
 
-use crate::config::IcpConfig;
+use crate::config::{IcpConfig, Prepared};
 use crate::rules::{Findings, SubScore};
 use hql_plugin_api::text::round2;
 
@@ -42,6 +48,7 @@ use hql_plugin_api::text::round2;
 #[derive(Debug)]
 pub struct IcpFitScorer {
     config: IcpConfig,
+    prepared: Prepared,
 }
 
 impl Scorer for IcpFitScorer {
@@ -87,46 +94,52 @@ impl Scorer for IcpFitScorer {
         let mut config: IcpConfig = config.parse()?;
         config.normalise()?;
         config.validate()?;
-        Ok(IcpFitScorer { config })
+        let prepared = Prepared::new(&config);
+        Ok(IcpFitScorer { config, prepared })
     }
 
     fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
-        let cfg = &self.config;
+        let (cfg, pre) = (&self.config, &self.prepared);
         let mut findings = Findings::default();
-        let firmographic = rules::firmographic::score(cfg, lead, &mut findings);
+        let firmographic = rules::firmographic::score(cfg, pre, lead, &mut findings);
         let demographic = rules::demographic::score(cfg, lead, &mut findings);
         let technographic = rules::technographic::score(cfg, lead, &mut findings);
 
-        let weighted: [(&SubScore, f64, &'static str); 3] = [
-            (&firmographic, cfg.weights.firmographic, "firmographic_score"),
-            (&demographic, cfg.weights.demographic, "demographic_score"),
-            (&technographic, cfg.weights.technographic, "technographic_score"),
+        let mut weighted: [(SubScore, f64, &'static str); 3] = [
+            (firmographic, cfg.weights.firmographic, "firmographic_score"),
+            (demographic, cfg.weights.demographic, "demographic_score"),
+            (technographic, cfg.weights.technographic, "technographic_score"),
         ];
         // Sub-scores without an active rule drop out and the others' weights
         // are renormalised, so an empty criterion never drags the score down.
         let active_weight: f64 =
             weighted.iter().filter(|(s, _, _)| s.possible > 0.0).map(|(_, w, _)| w).sum();
 
+        // Read before the parts move into the reasons below.
+        let values = weighted.each_ref().map(|(sub, _, _)| sub.value());
+
         let mut score = Score::new(0.0);
-        for (sub, weight, _) in &weighted {
+        for (sub, weight, _) in &mut weighted {
             let factor = if sub.possible > 0.0 && active_weight > 0.0 {
-                weight / active_weight * 100.0 / sub.possible
+                *weight / active_weight * 100.0 / sub.possible
             } else {
                 0.0
             };
-            for part in &sub.parts {
+            // The parts are not needed after this: their messages move into
+            // the reasons instead of being copied.
+            for part in sub.parts.drain(..) {
                 let points = round2(part.raw * factor);
-                let reason = score.reason(part.code.clone(), points, part.message.clone());
+                let reason = score.reason(part.code, points, part.message);
                 for field in part.fields {
                     reason.field(*field);
                 }
             }
         }
-        gates::check(&cfg.disqualifiers, lead, &mut score, &mut findings);
+        gates::check(&cfg.disqualifiers, &pre.titles, lead, &mut score, &mut findings);
         score.settle(CLAMPED);
 
-        for (sub, _, fact) in &weighted {
-            if let Some(value) = sub.value() {
+        for ((_, _, fact), value) in weighted.iter().zip(values) {
+            if let Some(value) = value {
                 score.fact(*fact, round2(value));
             }
         }

@@ -590,3 +590,155 @@ fn emitted_facts_and_codes_are_declared() {
         assert!(IcpFitScorer::DISQUALIFIERS.iter().any(|c| c.code == d.code), "{}", d.code);
     }
 }
+
+fn messages(s: &Score) -> Vec<(&str, &str)> {
+    s.reasons().iter().map(|r| (r.code.as_ref(), r.message.as_ref())).collect()
+}
+
+#[test]
+fn every_message_reads_as_before() {
+    let h = harness(
+        r#"{"technographic":{"required":["salesforce","hubspot","marketo"]},"disqualifiers":{"b2b_only":true}}"#,
+    );
+    let mut lead = ideal();
+    lead.contact.email = "sam@EU.LeadRank.io".into();
+    lead.contact.country = "DE".into();
+    lead.contact.department = "finance".into();
+    lead.company.domain = String::new();
+    lead.company.region = String::new();
+    lead.company.industry = "retail".into();
+    lead.company.employee_count = Some(25);
+    lead.company.annual_revenue = Some(3e10);
+    lead.company.technologies = strings(&["salesforce", "", "rivalscore", "hubspot", "gong"]);
+    let s = score_with(&h, &lead);
+    assert_eq!(
+        messages(&s),
+        [
+            ("icp_fit.industry.other", "Industry 'retail' is not a target industry (25% credit)"),
+            (
+                "icp_fit.employees.below_range",
+                "25 employees: 2× below the 50–5,000 target range (69.9% credit)"
+            ),
+            (
+                "icp_fit.revenue.above_range",
+                "Annual revenue $30B: 30× above the $5M–$1B target range (0% credit)"
+            ),
+            ("icp_fit.region.served", "Region EMEA (from country DE) is served"),
+            ("icp_fit.seniority.vp", "Seniority vp (100% of seniority points)"),
+            ("icp_fit.department.other", "Department 'finance' is not a target department (25% credit)"),
+            (
+                "icp_fit.tech.required_partial",
+                "Uses 2 of 3 required tools (salesforce, hubspot); missing marketo"
+            ),
+            ("icp_fit.tech.bonus", "Uses 3 bonus tool(s): salesforce, hubspot, gong"),
+            ("icp_fit.tech.competing", "Uses competing tool(s): rivalscore"),
+            ("icp_fit.competitor", "E-mail domain eu.leadrank.io belongs to a competitor (leadrank.io)"),
+        ]
+    );
+
+    let mut lead = ideal();
+    lead.company.region = "APAC".into();
+    lead.company.employee_count = Some(-4);
+    lead.company.annual_revenue = Some(-2_500_000.0);
+    lead.company.technologies = strings(&["rivalscore", "leadrank"]);
+    lead.contact.email = "kid@mailinator.com".into();
+    let s = score_with(&harness(r#"{"technographic":{"required":["snowflake"],"bonus":[]}}"#), &lead);
+    assert_eq!(
+        messages(&s),
+        [
+            ("icp_fit.industry.target", "Industry 'software' is a target industry"),
+            ("icp_fit.employees.unknown", "Employee count -4 is not valid; treated as unknown"),
+            ("icp_fit.revenue.unknown", "Annual revenue $-2.5M is not valid; treated as unknown"),
+            ("icp_fit.region.not_served", "Region APAC is not served (served: NA, EMEA)"),
+            ("icp_fit.seniority.vp", "Seniority vp (100% of seniority points)"),
+            ("icp_fit.department.target", "Department 'marketing' is a target department"),
+            ("icp_fit.tech.required_missing", "None of the required tools in use (snowflake)"),
+            (
+                "icp_fit.tech.competing",
+                "Uses competing tool(s): rivalscore, leadrank (penalty limited so technographic fit stays at 0 or above)"
+            ),
+            ("icp_fit.disposable_email", "Disposable e-mail address at mailinator.com (mailinator.com)"),
+        ]
+    );
+    let dq: Vec<(&str, &str)> =
+        s.disqualifiers().iter().map(|d| (d.code.as_ref(), d.message.as_ref())).collect();
+    assert_eq!(
+        dq,
+        [
+            ("icp.region_not_served", "Region APAC is not served (served: NA, EMEA)"),
+            ("icp.disposable_email", "Disposable e-mail address at mailinator.com (mailinator.com)"),
+        ]
+    );
+
+    let mut lead = LeadRecord::default();
+    lead.contact.country = "XX".into();
+    lead.company.domain = "Gmail.com".into();
+    let s = score(&lead);
+    assert_eq!(
+        messages(&s)[3],
+        (
+            "icp_fit.region.unknown",
+            "Region unknown: no company region, and country XX is not in country_regions"
+        )
+    );
+    assert!(s.reason_by_code("icp_fit.free_mail").is_none(), "company domains are compared as sent");
+}
+
+/// Job titles are split into words and lower-cased with Unicode's rules; a
+/// title that is not ASCII must match exactly as it always did.
+#[test]
+fn job_titles_match_whole_words_in_any_case() {
+    let student = |h: &Harness<IcpFitScorer>, title: &str| -> Option<String> {
+        let mut lead = ideal();
+        lead.contact.job_title = title.into();
+        let s = score_with(h, &lead);
+        s.reason_by_code("icp_fit.student").map(|r| r.message.to_string())
+    };
+    let h = harness("{}");
+    assert_eq!(
+        student(&h, " Marketing INTERN ").as_deref(),
+        Some("Job title 'Marketing INTERN' marks a student or trainee ('intern')")
+    );
+    assert_eq!(
+        student(&h, "Looking-For-Work, now").as_deref(),
+        Some("Job title 'Looking-For-Work, now' marks a private person ('looking for work')")
+    );
+    // The Kelvin sign lower-cases to an ASCII `k`.
+    assert_eq!(
+        student(&h, "Job See\u{212A}er").as_deref(),
+        Some("Job title 'Job See\u{212A}er' marks a private person ('job seeker')")
+    );
+    // A combining accent is not part of a word.
+    assert_eq!(
+        student(&h, "Student\u{301}").as_deref(),
+        Some("Job title 'Student\u{301}' marks a student or trainee ('student')")
+    );
+    // Dotted capital I lower-cases to `i` plus a combining dot: not "intern".
+    assert_eq!(student(&h, "\u{130}ntern"), None);
+    assert_eq!(student(&h, "Ｓtudent"), None);
+    assert_eq!(student(&h, "Personal Assistant"), None);
+    assert_eq!(
+        student(&h, "PRIVATE\tindividual").as_deref(),
+        Some("Job title 'PRIVATE\tindividual' marks a private person ('private individual')")
+    );
+    let long = "Senior Vice President of Global Field Marketing and Demand Generation for the Americas and EMEA Intern";
+    assert_eq!(student(&h, long), Some(format!("Job title '{long}' marks a student or trainee ('intern')")));
+
+    let h = harness(
+        r#"{"disqualifiers":{"student_title_keywords":["Étudiant"],"personal_title_keywords":["ｓtudent"],"personal_titles":["Private  Use"]}}"#,
+    );
+    assert_eq!(
+        student(&h, "ÉTUDIANT en droit").as_deref(),
+        Some("Job title 'ÉTUDIANT en droit' marks a student or trainee ('étudiant')")
+    );
+    assert_eq!(student(&h, "Student"), None);
+    assert_eq!(
+        student(&h, "Ｓtudent").as_deref(),
+        Some("Job title 'Ｓtudent' marks a private person ('ｓtudent')")
+    );
+    assert_eq!(
+        student(&h, "private use").as_deref(),
+        Some("Job title 'private use' marks a private person ('private  use')")
+    );
+    assert_eq!(student(&h, "private use only"), None);
+}

@@ -9,9 +9,14 @@
 //! direction (trend) and upgrade pressure (plan limits, a trial about to end)
 //! are those signs. A field the host did not send is unknown: it earns a
 //! 0-point reason saying so, never a penalty.
+//!
+//! Messages are written with `text::Line` (one buffer each, no `format!`
+//! and no helper strings): this runs for every lead with usage data.
+
+use std::borrow::Cow;
 
 use hql_plugin_api::record::MS_PER_DAY;
-use hql_plugin_api::text::round2;
+use hql_plugin_api::text::{Line, round2};
 use hql_plugin_api::{Context, ProductUsage, Score};
 
 use crate::config::UsageConfig;
@@ -90,9 +95,20 @@ fn scaled(units: i64, full_at: u32, max: f64) -> f64 {
     round2(max * units.clamp(0, full_at) as f64 / full_at as f64)
 }
 
-/// "1 day", "3 days".
-fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 { format!("{n} {one}") } else { format!("{n} {many}") }
+/// Appends "1 day", "3 days": the number as is, without separators.
+fn plural(line: Line, n: i64, one: &str, many: &str) -> Line {
+    line.int(n).c(' ').s(if n == 1 { one } else { many })
+}
+
+/// Appends `items` separated by ", ".
+fn join(mut line: Line, items: &[&str]) -> Line {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            line = line.s(", ");
+        }
+        line = line.s(item);
+    }
+    line
 }
 
 pub(crate) fn activation(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
@@ -122,7 +138,10 @@ pub(crate) fn active_days(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score)
         .reason(
             "product_usage.active_days",
             points,
-            format!("active {} of the last 30 (full credit from {})", plural(days, "day", "days"), c.full_at),
+            plural(Line::new().s("active "), days, "day", "days")
+                .s(" of the last 30 (full credit from ")
+                .int(i64::from(c.full_at))
+                .c(')'),
         )
         .field(field::ACTIVE_LAST_30);
 }
@@ -138,7 +157,7 @@ pub(crate) fn trend(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
             .reason(
                 "product_usage.trend.unknown",
                 0.0,
-                format!("usage trend unknown: active days for {missing} missing"),
+                Line::new().s("usage trend unknown: active days for ").s(missing).s(" missing"),
             )
             .field(field::ACTIVE_LAST_30)
             .field(field::ACTIVE_PREV_30);
@@ -154,10 +173,10 @@ pub(crate) fn trend(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
             .reason(
                 "product_usage.trend.new_account",
                 0.0,
-                format!(
-                    "signed up {} ago: no previous 30 days to compare ({last} active days now)",
-                    plural(age, "day", "days")
-                ),
+                plural(Line::new().s("signed up "), age, "day", "days")
+                    .s(" ago: no previous 30 days to compare (")
+                    .int(last)
+                    .s(" active days now)"),
             )
             .field(field::SIGNED_UP_AT)
             .field(field::ACTIVE_LAST_30)
@@ -177,7 +196,18 @@ pub(crate) fn trend(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
         .reason(
             code,
             points,
-            format!("usage {word}: {last} active days in the last 30 vs {prev} in the 30 before ({delta:+})"),
+            Line::new()
+                .s("usage ")
+                .s(word)
+                .s(": ")
+                .int(last)
+                .s(" active days in the last 30 vs ")
+                .int(prev)
+                .s(" in the 30 before (")
+                // `{:+}`: a sign on every number, zero included.
+                .when(delta >= 0, |l| l.c('+'))
+                .int(delta)
+                .c(')'),
         )
         .field(field::ACTIVE_LAST_30)
         .field(field::ACTIVE_PREV_30);
@@ -193,9 +223,9 @@ pub(crate) fn seats(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
     let c = &cfg.seats;
     let points = capped(extra, c.points_per_extra_seat, c.max_points);
     let message = if extra == 0 {
-        format!("{} in use: no team adoption yet", plural(seats, "seat", "seats"))
+        plural(Line::new(), seats, "seat", "seats").s(" in use: no team adoption yet")
     } else {
-        format!("{seats} seats in use ({extra} beyond the first)")
+        Line::new().int(seats).s(" seats in use (").int(extra).s(" beyond the first)")
     };
     score.reason("product_usage.seats", points, message).field(field::SEATS);
 }
@@ -214,7 +244,7 @@ pub(crate) fn invites(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
         .reason(
             "product_usage.invites",
             points,
-            format!("invited {}", plural(invited, "teammate", "teammates")),
+            plural(Line::new().s("invited "), invited, "teammate", "teammates"),
         )
         .field(field::INVITED);
 }
@@ -239,10 +269,9 @@ pub(crate) fn features(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
             .reason(
                 "product_usage.features.key",
                 key_points,
-                format!(
-                    "{} adopted: {}",
-                    plural(key.len() as i64, "key feature", "key features"),
-                    key.join(", ")
+                join(
+                    plural(Line::new(), key.len() as i64, "key feature", "key features").s(" adopted: "),
+                    &key,
                 ),
             )
             .field(field::FEATURES);
@@ -252,10 +281,10 @@ pub(crate) fn features(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
             .reason(
                 "product_usage.features.other",
                 other_points,
-                format!(
-                    "{} adopted: {}",
-                    plural(other.len() as i64, "other feature", "other features"),
-                    other.join(", ")
+                join(
+                    plural(Line::new(), other.len() as i64, "other feature", "other features")
+                        .s(" adopted: "),
+                    &other,
                 ),
             )
             .field(field::FEATURES);
@@ -272,10 +301,10 @@ pub(crate) fn plan_limits(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score)
     score.fact("plan_limit_hits", hits);
     let c = &cfg.plan_limits;
     let points = capped(hits, c.points_per_hit, c.max_points);
-    let message = if hits == 0 {
-        "no plan limit hit yet".to_string()
+    let message: Cow<'static, str> = if hits == 0 {
+        "no plan limit hit yet".into()
     } else {
-        format!("hit a plan limit {}: upgrade pressure", plural(hits, "time", "times"))
+        plural(Line::new().s("hit a plan limit "), hits, "time", "times").s(": upgrade pressure").into()
     };
     score.reason("product_usage.plan_limits", points, message).field(field::LIMIT_HITS);
 }
@@ -302,13 +331,16 @@ pub(crate) fn trial(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
     score.fact("trial_days_left", left);
     let c = &cfg.trial;
     if left < 0 {
-        let ago = plural(-left, "day", "days");
+        let ago = |line: Line| plural(line, -left, "day", "days").s(" ago");
         if paid {
             score
                 .reason(
                     "product_usage.trial.converted",
                     0.0,
-                    format!("trial ended {ago} ago and the account is on the paid plan \"{}\"", s.plan),
+                    ago(Line::new().s("trial ended "))
+                        .s(" and the account is on the paid plan \"")
+                        .s(&s.plan)
+                        .c('"'),
                 )
                 .field(field::TRIAL_ENDS_AT)
                 .field(field::PLAN);
@@ -317,19 +349,23 @@ pub(crate) fn trial(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
                 .reason(
                     "product_usage.trial.expired",
                     -c.expired_penalty,
-                    format!("trial expired {ago} ago without a paid plan"),
+                    ago(Line::new().s("trial expired ")).s(" without a paid plan"),
                 )
                 .field(field::TRIAL_ENDS_AT)
                 .field(field::PLAN);
         }
         return;
     }
-    let left_text =
-        if left == 0 { "within a day".to_string() } else { format!("in {}", plural(left, "day", "days")) };
+    // "trial ends within a day" / "trial ends in 3 days".
+    let ends = |line: Line| {
+        if left == 0 {
+            line.s("trial ends within a day")
+        } else {
+            plural(line.s("trial ends in "), left, "day", "days")
+        }
+    };
     if left > i64::from(c.ending_soon_days) {
-        score
-            .reason("product_usage.trial.running", 0.0, format!("trial ends {left_text}"))
-            .field(field::TRIAL_ENDS_AT);
+        score.reason("product_usage.trial.running", 0.0, ends(Line::new())).field(field::TRIAL_ENDS_AT);
         return;
     }
     let active_days = s.active_last_30;
@@ -338,7 +374,7 @@ pub(crate) fn trial(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
             .reason(
                 "product_usage.trial.ending_soon",
                 c.ending_soon_points,
-                format!("trial ends {left_text} on an active account: the decision is due"),
+                ends(Line::new()).s(" on an active account: the decision is due"),
             )
             .field(field::TRIAL_ENDS_AT)
             .field(field::ACTIVATED)
@@ -348,13 +384,18 @@ pub(crate) fn trial(cfg: &UsageConfig, s: &Signals<'_>, ctx: &Context<'_>, score
             .reason(
                 "product_usage.trial.ending_soon_inactive",
                 0.0,
-                format!(
-                    "trial ends {left_text} but the account is not active (not activated, {})",
-                    match active_days {
-                        Some(d) => format!("{} in the last 30", plural(d, "active day", "active days")),
-                        None => "active days unknown".to_string(),
-                    }
-                ),
+                match active_days {
+                    Some(d) => plural(
+                        ends(Line::new()).s(" but the account is not active (not activated, "),
+                        d,
+                        "active day",
+                        "active days",
+                    )
+                    .s(" in the last 30"),
+                    None => ends(Line::new())
+                        .s(" but the account is not active (not activated, active days unknown"),
+                }
+                .c(')'),
             )
             .field(field::TRIAL_ENDS_AT)
             .field(field::ACTIVATED)
@@ -373,10 +414,10 @@ pub(crate) fn plan(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
             .reason(
                 "product_usage.plan.paid",
                 0.0,
-                format!(
-                    "already a paying customer on the \"{}\" plan: expansion rather than new business",
-                    s.plan
-                ),
+                Line::new()
+                    .s("already a paying customer on the \"")
+                    .s(&s.plan)
+                    .s("\" plan: expansion rather than new business"),
             )
             .field(field::PLAN);
     } else {
@@ -384,7 +425,7 @@ pub(crate) fn plan(cfg: &UsageConfig, s: &Signals<'_>, score: &mut Score) {
             .reason(
                 "product_usage.plan.unpaid",
                 0.0,
-                format!("on the unpaid \"{}\" plan: a candidate for an upgrade", s.plan),
+                Line::new().s("on the unpaid \"").s(&s.plan).s("\" plan: a candidate for an upgrade"),
             )
             .field(field::PLAN);
     }

@@ -18,8 +18,10 @@
 //! as a positive response (criterion 4: "respond to your campaigns
 //! positively"), so a positive reply is evidence for both reciprocity and
 //! responsiveness, which the article treats as separate qualities.
-
-use std::collections::BTreeMap;
+//!
+//! The classes are configured lists, and every lead has dozens of events:
+//! [`EventTypes`] is built once at start-up and gives each event type's
+//! classes in one look-up, instead of comparing the type with every list.
 
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
 
@@ -28,6 +30,111 @@ use crate::weeks::Weeks;
 
 /// The event type that is reciprocal when its response is positive.
 const CAMPAIGN_RESPONSE: &str = "campaign_response";
+
+/// What the configured lists say about one event type.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct TypeClass {
+    /// Its index in [`EventTypes::negative`] when it is a negative type.
+    negative: Option<usize>,
+    /// In `analogous_types`.
+    analogous: bool,
+    /// In `content_types`.
+    content: bool,
+    /// Its index in [`EventTypes::reciprocal_kinds`] when it can be reciprocal.
+    reciprocal: Option<usize>,
+    /// Reciprocal only with a positive response (`campaign_response`).
+    reciprocal_if_positive: bool,
+}
+
+/// A configured negative type.
+#[derive(Clone, Debug)]
+pub(crate) struct NegativeType {
+    /// Its name, e.g. `unsubscribe`.
+    pub(crate) name: String,
+    /// Its reason code, `trust_nurture.negative.<name>`.
+    pub(crate) code: String,
+    /// Points each occurrence takes away.
+    pub(crate) penalty: f64,
+}
+
+/// The configured event-type lists as one table.
+#[derive(Clone, Debug)]
+pub(crate) struct EventTypes {
+    /// Every configured type (and `campaign_response`) with its classes,
+    /// bucketed by name length: a look-up compares with a name or two.
+    by_len: Vec<Vec<(String, TypeClass)>>,
+    /// The negative types, by name (the order of their reasons).
+    pub(crate) negative: Vec<NegativeType>,
+    /// The types that can be reciprocal, by name (the order of the
+    /// reciprocal breakdown).
+    pub(crate) reciprocal_kinds: Vec<String>,
+}
+
+impl EventTypes {
+    /// Builds the table from a validated config (whose lists are disjoint).
+    pub(crate) fn new(cfg: &NurtureConfig) -> EventTypes {
+        // `negative_types` is a BTreeMap: already by name.
+        let negative: Vec<NegativeType> = cfg
+            .negative_types
+            .iter()
+            .map(|(name, penalty)| NegativeType {
+                name: name.clone(),
+                code: format!("trust_nurture.negative.{name}"),
+                penalty: *penalty,
+            })
+            .collect();
+        let mut reciprocal_kinds = cfg.reciprocal_types.clone();
+        if !reciprocal_kinds.iter().any(|k| k == CAMPAIGN_RESPONSE) {
+            reciprocal_kinds.push(CAMPAIGN_RESPONSE.to_string());
+        }
+        reciprocal_kinds.sort();
+
+        let mut types = EventTypes { by_len: Vec::new(), negative, reciprocal_kinds };
+        let names = cfg
+            .negative_types
+            .keys()
+            .chain(&cfg.analogous_types)
+            .chain(&cfg.content_types)
+            .chain(&types.reciprocal_kinds);
+        let mut table: Vec<(String, TypeClass)> = Vec::new();
+        for name in names {
+            if table.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let class = TypeClass {
+                negative: types.negative.iter().position(|n| n.name == *name),
+                analogous: cfg.analogous_types.contains(name),
+                content: cfg.content_types.contains(name),
+                reciprocal: types.reciprocal_kinds.iter().position(|k| k == name),
+                reciprocal_if_positive: name == CAMPAIGN_RESPONSE && !cfg.reciprocal_types.contains(name),
+            };
+            table.push((name.clone(), class));
+        }
+        for (name, class) in table {
+            let len = name.len();
+            if types.by_len.len() <= len {
+                types.by_len.resize_with(len + 1, Vec::new);
+            }
+            types.by_len[len].push((name, class));
+        }
+        types
+    }
+
+    /// The classes of `kind`; none for a type no list names.
+    fn class(&self, kind: &str) -> TypeClass {
+        let Some(bucket) = self.by_len.get(kind.len()) else {
+            return TypeClass::default();
+        };
+        // Comparing the last byte first skips most same-length names
+        // without a call to memcmp.
+        let last = kind.as_bytes().last();
+        bucket
+            .iter()
+            .find(|(name, _)| name.as_bytes().last() == last && name == kind)
+            .map(|(_, class)| *class)
+            .unwrap_or_default()
+    }
+}
 
 /// What the lead's events say, ready for the rules.
 pub(crate) struct Summary<'a> {
@@ -39,16 +146,19 @@ pub(crate) struct Summary<'a> {
     pub(crate) content: Vec<u32>,
     /// Active weeks within the lookback.
     pub(crate) weeks: Weeks,
-    /// Distinct known channels of engagement, with the first event on each.
-    pub(crate) channels: BTreeMap<&'a str, u32>,
+    /// Distinct known channels of engagement, with the first event on each,
+    /// by name.
+    pub(crate) channels: Vec<(&'a str, u32)>,
     /// Events with a positive response.
     pub(crate) positive: Vec<u32>,
-    /// Events of a configured negative type, by type.
-    pub(crate) negative_by_type: BTreeMap<&'a str, Vec<u32>>,
+    /// Events of a configured negative type: the type (its index in
+    /// [`EventTypes::negative`]) and the event.
+    pub(crate) negative_typed: Vec<(usize, u32)>,
     /// Other events with a negative response.
     pub(crate) negative_responses: Vec<u32>,
-    /// Reciprocal interactions, with their type.
-    pub(crate) reciprocal: Vec<(u32, &'a str)>,
+    /// Reciprocal interactions: the event and its type (an index in
+    /// [`EventTypes::reciprocal_kinds`]).
+    pub(crate) reciprocal: Vec<(u32, usize)>,
     /// Analogous-interest events.
     pub(crate) analogous: Vec<u32>,
     /// The earliest visible event: time and index.
@@ -56,16 +166,22 @@ pub(crate) struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    pub(crate) fn read(cfg: &NurtureConfig, lead: &Lead<'a>, ctx: &Context<'_>) -> Summary<'a> {
+    pub(crate) fn read(
+        cfg: &NurtureConfig,
+        types: &EventTypes,
+        lead: &Lead<'a>,
+        ctx: &Context<'_>,
+    ) -> Summary<'a> {
         let as_of = ctx.as_of_ms();
         let mut s = Summary {
             visible: 0,
             engagement: 0,
-            content: Vec::new(),
+            // Most events are usually content: one allocation up front.
+            content: Vec::with_capacity(lead.event_count()),
             weeks: Weeks::new(cfg.lookback_weeks as usize),
-            channels: BTreeMap::new(),
+            channels: Vec::new(),
             positive: Vec::new(),
-            negative_by_type: BTreeMap::new(),
+            negative_typed: Vec::new(),
             negative_responses: Vec::new(),
             reciprocal: Vec::new(),
             analogous: Vec::new(),
@@ -74,19 +190,22 @@ impl<'a> Summary<'a> {
         // The host never passes events after as_of; checking again costs
         // nothing and keeps a misbehaving host from leaking the future.
         for e in lead.events().filter(|e| e.occurred_at() <= as_of) {
-            s.add(cfg, &e, as_of);
+            s.add(types, &e, as_of);
         }
+        // Names are distinct, so an unstable sort gives the map order.
+        s.channels.sort_unstable_by(|a, b| a.0.cmp(b.0));
         s
     }
 
-    fn add(&mut self, cfg: &NurtureConfig, e: &Event<'a>, as_of: i64) {
+    fn add(&mut self, types: &EventTypes, e: &Event<'a>, as_of: i64) {
         let (kind, index, at) = (e.event_type(), e.index(), e.occurred_at());
         self.visible += 1;
         if self.first_event.is_none_or(|(t, _)| at < t) {
             self.first_event = Some((at, index));
         }
-        if cfg.negative_types.contains_key(kind) {
-            self.negative_by_type.entry(kind).or_default().push(index);
+        let class = types.class(kind);
+        if let Some(negative) = class.negative {
+            self.negative_typed.push((negative, index));
             return;
         }
         match e.response() {
@@ -97,21 +216,25 @@ impl<'a> Summary<'a> {
             Response::Positive => self.positive.push(index),
             Response::Neutral | Response::Unknown => {}
         }
-        if e.source() == Source::ThirdParty || is_in(&cfg.analogous_types, kind) {
+        if e.source() == Source::ThirdParty || class.analogous {
             self.analogous.push(index);
             return;
         }
         self.engagement += 1;
-        if is_in(&cfg.content_types, kind) {
+        if class.content {
             self.content.push(index);
         }
-        if is_in(&cfg.reciprocal_types, kind)
-            || (kind == CAMPAIGN_RESPONSE && e.response() == Response::Positive)
+        if let Some(kind) = class.reciprocal
+            && (!class.reciprocal_if_positive || e.response() == Response::Positive)
         {
             self.reciprocal.push((index, kind));
         }
-        if !e.channel().is_empty() {
-            self.channels.entry(e.channel()).or_insert(index);
+        let channel = e.channel();
+        let last = channel.as_bytes().last();
+        if !channel.is_empty()
+            && !self.channels.iter().any(|(c, _)| c.as_bytes().last() == last && *c == channel)
+        {
+            self.channels.push((channel, index));
         }
         self.weeks.record(as_of, at, index);
     }
@@ -125,10 +248,6 @@ impl<'a> Summary<'a> {
 
     /// Negative events of every kind.
     pub(crate) fn negative_count(&self) -> usize {
-        self.negative_by_type.values().map(Vec::len).sum::<usize>() + self.negative_responses.len()
+        self.negative_typed.len() + self.negative_responses.len()
     }
-}
-
-fn is_in(list: &[String], kind: &str) -> bool {
-    list.iter().any(|t| t == kind)
 }

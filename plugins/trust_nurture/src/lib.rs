@@ -43,13 +43,17 @@ mod weeks;
 
 use hql_plugin_api::{Config, ConfigError, Context, FactSpec, Lead, Score, ScoreError, Scorer};
 
-use crate::classify::Summary;
+use crate::classify::{EventTypes, Summary};
 use crate::config::NurtureConfig;
 
 /// Scores nurtured trust from the lead's events (see the crate docs for why).
 #[derive(Debug)]
 pub struct TrustNurtureScorer {
     config: NurtureConfig,
+    /// The event-type lists as one table, built once.
+    types: EventTypes,
+    /// `content_only_cap` as messages quote it, written once.
+    cap_text: String,
 }
 
 impl Scorer for TrustNurtureScorer {
@@ -88,13 +92,16 @@ impl Scorer for TrustNurtureScorer {
     ];
 
     fn configure(config: &Config<'_>) -> Result<Self, ConfigError> {
-        Ok(TrustNurtureScorer { config: NurtureConfig::from_config(config)? })
+        let config = NurtureConfig::from_config(config)?;
+        let types = EventTypes::new(&config);
+        let cap_text = config.content_only_cap.to_string();
+        Ok(TrustNurtureScorer { config, types, cap_text })
     }
 
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let cfg = &self.config;
         let mut score = Score::new(0.0);
-        let summary = Summary::read(cfg, lead, ctx);
+        let mut summary = Summary::read(cfg, &self.types, lead, ctx);
         if summary.visible == 0 {
             rules::no_events(&mut score);
             return Ok(score);
@@ -102,11 +109,11 @@ impl Scorer for TrustNurtureScorer {
         rules::regularity(cfg, &summary, &mut score);
         rules::streak(cfg, &summary, &mut score);
         rules::channels(cfg, &summary, &mut score);
-        rules::responses(cfg, &summary, &mut score);
-        rules::reciprocal(cfg, &summary, &mut score);
-        rules::analogous(cfg, &summary, &mut score);
+        rules::responses(cfg, &self.types, &mut summary, &mut score);
+        rules::reciprocal(cfg, &self.types, &summary, &mut score);
+        rules::analogous(cfg, &mut summary, &mut score);
         rules::relationship(cfg, &summary, ctx, &mut score);
-        rules::content_only(cfg, &summary, &mut score);
+        rules::content_only(cfg, &self.cap_text, &mut summary, &mut score);
         score.settle("trust_nurture.clamped");
         Ok(score)
     }

@@ -6,14 +6,18 @@
 //! altruism" (the lead writing back). Each function below scores one of those
 //! qualities; `content_only` enforces the article's warning that downloads
 //! alone ("download → lead packaging → hand-off") qualify no one.
+//!
+//! Every lead goes through all of them, so messages are written with
+//! `text::Line` (one buffer, no `format!`), and the summary's evidence lists
+//! move into the reasons that cite them instead of being copied.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use hql_plugin_api::record::MS_PER_DAY;
-use hql_plugin_api::text::round2;
+use hql_plugin_api::text::{Line, round2};
 use hql_plugin_api::{Context, Score};
 
-use crate::classify::Summary;
+use crate::classify::{EventTypes, Summary};
 use crate::config::NurtureConfig;
 
 /// Evidence paths, in the proto's naming.
@@ -36,9 +40,28 @@ fn scaled(units: usize, full_at: u32, max: f64) -> f64 {
     round2(max * units.min(full_at) as f64 / full_at as f64)
 }
 
-/// "1 week", "3 weeks".
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { format!("{n} {one}") } else { format!("{n} {many}") }
+/// Appends "1 week", "3 weeks": the number as is, without separators.
+fn plural(line: Line, n: usize, one: &str, many: &str) -> Line {
+    line.int(i64::try_from(n).unwrap_or(i64::MAX)).c(' ').s(if n == 1 { one } else { many })
+}
+
+/// `n` event indexes in a vector of exactly that size: `Reason::events`
+/// would grow its vector step by step from an iterator of unknown length.
+fn exactly(n: usize, events: impl Iterator<Item = u32>) -> Vec<u32> {
+    let mut out = Vec::with_capacity(n);
+    out.extend(events);
+    out
+}
+
+/// Appends `items` separated by ", ".
+fn join<'a>(mut line: Line, items: impl IntoIterator<Item = &'a str>) -> Line {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            line = line.s(", ");
+        }
+        line = line.s(item);
+    }
+    line
 }
 
 /// Facts that are counts of nothing when the lead has no events at all.
@@ -58,58 +81,62 @@ pub(crate) fn regularity(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score
     let active = s.weeks.active();
     score.fact("active_weeks", active);
     let c = &cfg.regularity;
-    let message = format!(
-        "engaged in {} of the last {} (full credit from {})",
-        plural(active, "week", "weeks"),
-        cfg.lookback_weeks,
-        c.full_at_weeks
-    );
+    let message = plural(Line::new().s("engaged in "), active, "week", "weeks")
+        .s(" of the last ")
+        .int(i64::from(cfg.lookback_weeks))
+        .s(" (full credit from ")
+        .int(i64::from(c.full_at_weeks))
+        .c(')');
     score
         .reason("trust_nurture.regularity", scaled(active, c.full_at_weeks, c.max_points), message)
         .field(field::OCCURRED_AT)
-        .events(s.weeks.evidence());
+        .events = exactly(active, s.weeks.evidence());
 }
 
 pub(crate) fn streak(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
     let (weeks, evidence) = s.weeks.longest_streak();
     score.fact("longest_streak_weeks", weeks);
     let c = &cfg.streak;
-    let message = format!(
-        "longest run: {} in a row (full credit from {})",
-        plural(weeks, "active week", "active weeks"),
-        c.full_at_weeks
-    );
+    let message = plural(Line::new().s("longest run: "), weeks, "active week", "active weeks")
+        .s(" in a row (full credit from ")
+        .int(i64::from(c.full_at_weeks))
+        .c(')');
     score
         .reason("trust_nurture.streak", scaled(weeks, c.full_at_weeks, c.max_points), message)
         .field(field::OCCURRED_AT)
-        .events(evidence);
+        .events = evidence;
 }
 
 pub(crate) fn channels(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
     let n = s.channels.len();
     score.fact("channels", n);
     if n == 0 {
-        let message = if s.engagement == 0 {
-            "no engagement with us, so no channels".to_string()
+        let message: Cow<'static, str> = if s.engagement == 0 {
+            "no engagement with us, so no channels".into()
         } else {
-            format!("channel unknown on all {} engagement events", s.engagement)
+            // "all 1 engagement events": the count is not pluralised here.
+            Line::new()
+                .s("channel unknown on all ")
+                .int(i64::try_from(s.engagement).unwrap_or(i64::MAX))
+                .s(" engagement events")
+                .into()
         };
         score.reason("trust_nurture.channels.unknown", 0.0, message).field(field::CHANNEL);
         return;
     }
     let c = &cfg.channels;
-    let names: Vec<&str> = s.channels.keys().copied().collect();
+    let message = plural(Line::new().s("engaged on "), n, "channel", "channels").s(": ");
     score
         .reason(
             "trust_nurture.channels",
             capped(n, c.points_per_channel, c.max_points),
-            format!("engaged on {}: {}", plural(n, "channel", "channels"), names.join(", ")),
+            join(message, s.channels.iter().map(|(name, _)| *name)),
         )
         .field(field::CHANNEL)
-        .events(s.channels.values().copied());
+        .events(s.channels.iter().map(|(_, index)| *index));
 }
 
-pub(crate) fn responses(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
+pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary<'_>, score: &mut Score) {
     let c = &cfg.responses;
     let positive = s.positive.len();
     score.fact("positive_responses", positive);
@@ -123,10 +150,10 @@ pub(crate) fn responses(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score)
             .reason(
                 "trust_nurture.responses.positive",
                 capped(positive, c.points_per_positive, c.max_points),
-                format!("responded positively {}", plural(positive, "time", "times")),
+                plural(Line::new().s("responded positively "), positive, "time", "times"),
             )
             .field(field::RESPONSE)
-            .events(s.positive.iter().copied());
+            .events = std::mem::take(&mut s.positive);
     }
     if !s.negative_responses.is_empty() {
         let n = s.negative_responses.len();
@@ -134,26 +161,30 @@ pub(crate) fn responses(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score)
             .reason(
                 "trust_nurture.responses.negative",
                 round2(-(n as f64) * c.negative_penalty),
-                format!("responded negatively {}: trust eroded", plural(n, "time", "times")),
+                plural(Line::new().s("responded negatively "), n, "time", "times").s(": trust eroded"),
             )
             .field(field::RESPONSE)
-            .events(s.negative_responses.iter().copied());
+            .events = std::mem::take(&mut s.negative_responses);
     }
-    for (kind, events) in &s.negative_by_type {
-        let penalty = cfg.negative_types.get(*kind).copied().unwrap_or(0.0);
-        let n = events.len();
+    // One reason per negative type that occurred, by type name.
+    for (i, negative) in types.negative.iter().enumerate() {
+        let events = || s.negative_typed.iter().filter(move |(t, _)| *t == i).map(|(_, index)| *index);
+        let n = events().count();
+        if n == 0 {
+            continue;
+        }
         score
             .reason(
-                format!("trust_nurture.negative.{kind}"),
-                round2(-(n as f64) * penalty),
-                format!("{} {kind}: trust eroded", plural(n, "event", "events")),
+                negative.code.clone(),
+                round2(-(n as f64) * negative.penalty),
+                plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded"),
             )
             .field(field::TYPE)
-            .events(events.iter().copied());
+            .events = exactly(n, events());
     }
 }
 
-pub(crate) fn reciprocal(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
+pub(crate) fn reciprocal(cfg: &NurtureConfig, types: &EventTypes, s: &Summary<'_>, score: &mut Score) {
     let n = s.reciprocal.len();
     score.fact("reciprocal_interactions", n);
     if n == 0 {
@@ -166,27 +197,28 @@ pub(crate) fn reciprocal(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score
             .field(field::TYPE);
         return;
     }
-    let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, kind) in &s.reciprocal {
-        *by_type.entry(kind).or_default() += 1;
+    // "email_reply ×3, inbound_question ×1": the types that occurred, by name.
+    let mut message = plural(Line::new(), n, "reciprocal interaction", "reciprocal interactions").s(": ");
+    let mut first = true;
+    for (i, kind) in types.reciprocal_kinds.iter().enumerate() {
+        let count = s.reciprocal.iter().filter(|(_, k)| *k == i).count();
+        if count == 0 {
+            continue;
+        }
+        if !first {
+            message = message.s(", ");
+        }
+        first = false;
+        message = message.s(kind).s(" ×").int(i64::try_from(count).unwrap_or(i64::MAX));
     }
-    let breakdown: Vec<String> = by_type.iter().map(|(kind, count)| format!("{kind} ×{count}")).collect();
     let c = &cfg.reciprocal;
     score
-        .reason(
-            "trust_nurture.reciprocal",
-            capped(n, c.points_per_interaction, c.max_points),
-            format!(
-                "{}: {}",
-                plural(n, "reciprocal interaction", "reciprocal interactions"),
-                breakdown.join(", ")
-            ),
-        )
+        .reason("trust_nurture.reciprocal", capped(n, c.points_per_interaction, c.max_points), message)
         .field(field::TYPE)
         .events(s.reciprocal.iter().map(|(index, _)| *index));
 }
 
-pub(crate) fn analogous(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
+pub(crate) fn analogous(cfg: &NurtureConfig, s: &mut Summary<'_>, score: &mut Score) {
     let n = s.analogous.len();
     if n == 0 {
         score
@@ -203,11 +235,11 @@ pub(crate) fn analogous(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score)
         .reason(
             "trust_nurture.analogous_interest",
             capped(n, c.points_per_event, c.max_points),
-            format!("{} of interest in analogous solutions", plural(n, "signal", "signals")),
+            plural(Line::new(), n, "signal", "signals").s(" of interest in analogous solutions"),
         )
         .field(field::TYPE)
         .field(field::SOURCE)
-        .events(s.analogous.iter().copied());
+        .events = std::mem::take(&mut s.analogous);
 }
 
 pub(crate) fn relationship(cfg: &NurtureConfig, s: &Summary<'_>, ctx: &Context<'_>, score: &mut Score) {
@@ -222,14 +254,20 @@ pub(crate) fn relationship(cfg: &NurtureConfig, s: &Summary<'_>, ctx: &Context<'
         .reason(
             "trust_nurture.relationship",
             scaled(days, c.full_at_days, c.max_points),
-            format!("first seen {} ago (full credit from {})", plural(days, "day", "days"), c.full_at_days),
+            plural(Line::new().s("first seen "), days, "day", "days")
+                .s(" ago (full credit from ")
+                .int(i64::from(c.full_at_days))
+                .c(')'),
         )
         .field(field::OCCURRED_AT)
         .event(index);
 }
 
 /// The article's warning: however many downloads, content alone is capped.
-pub(crate) fn content_only(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
+///
+/// `cap_text` is the cap as `format!("{}")` writes it (`20`, `12.5`),
+/// written once at start-up.
+pub(crate) fn content_only(cfg: &NurtureConfig, cap_text: &str, s: &mut Summary<'_>, score: &mut Score) {
     let content_only = s.content_only();
     score.fact("content_only", content_only);
     if !content_only {
@@ -241,12 +279,13 @@ pub(crate) fn content_only(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Sco
         .reason(
             "trust_nurture.content_only",
             cut,
-            format!(
-                "all {} engagement events are content downloads or passive reads: capped at {} \
-                 (downloads alone do not qualify a lead)",
-                s.engagement, cfg.content_only_cap
-            ),
+            Line::new()
+                .s("all ")
+                .int(i64::try_from(s.engagement).unwrap_or(i64::MAX))
+                .s(" engagement events are content downloads or passive reads: capped at ")
+                .s(cap_text)
+                .s(" (downloads alone do not qualify a lead)"),
         )
         .field(field::TYPE)
-        .events(s.content.iter().copied());
+        .events = std::mem::take(&mut s.content);
 }

@@ -531,3 +531,107 @@ fn the_descriptor_declares_name_dimension_and_no_disqualifiers() {
     let s = score(nurtured_over_eight_weeks());
     assert_eq!(s.facts().len(), TrustNurtureScorer::FACTS.len());
 }
+
+fn messages(s: &Score) -> Vec<(&str, &str)> {
+    s.reasons().iter().map(|r| (r.code.as_ref(), r.message.as_ref())).collect()
+}
+
+#[test]
+fn every_message_reads_as_before() {
+    let s = score(vec![
+        ev("email_reply", 1, "email"),
+        ev("email_reply", 9, "web"),
+        with_response(ev("campaign_response", 20, "social"), Response::Positive),
+        with_response(ev("webinar_attendance", 2, ""), Response::Negative),
+        ev("unsubscribe", 3, "email"),
+        ev("unsubscribe", 4, ""),
+        ev("hard_bounce", 5, ""),
+        third_party(ev("blog_view", 6, "web")),
+        ev("inbound_question", 1_500, "phone"),
+    ]);
+    assert_eq!(
+        messages(&s),
+        [
+            ("trust_nurture.regularity", "engaged in 3 weeks of the last 12 (full credit from 8)"),
+            ("trust_nurture.streak", "longest run: 3 active weeks in a row (full credit from 6)"),
+            ("trust_nurture.channels", "engaged on 4 channels: email, phone, social, web"),
+            ("trust_nurture.responses.positive", "responded positively 1 time"),
+            ("trust_nurture.responses.negative", "responded negatively 1 time: trust eroded"),
+            ("trust_nurture.negative.hard_bounce", "1 event hard_bounce: trust eroded"),
+            ("trust_nurture.negative.unsubscribe", "2 events unsubscribe: trust eroded"),
+            (
+                "trust_nurture.reciprocal",
+                "4 reciprocal interactions: campaign_response ×1, email_reply ×2, inbound_question ×1"
+            ),
+            ("trust_nurture.analogous_interest", "1 signal of interest in analogous solutions"),
+            ("trust_nurture.relationship", "first seen 1500 days ago (full credit from 180)"),
+            ("trust_nurture.clamped", "Score floored at 0 (reasons add up to -6.62)"),
+        ]
+    );
+
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"content_only_cap":12.345,"lookback_weeks":1,"regularity":{"full_at_weeks":1},"streak":{"full_at_weeks":1}}"#)
+            .expect("valid");
+    let s = score_with(&h, vec![ev("blog_view", 0, ""), ev("email_open", 1, ""), ev("blog_view", 8, "")]);
+    assert_eq!(
+        messages(&s),
+        [
+            ("trust_nurture.regularity", "engaged in 1 week of the last 1 (full credit from 1)"),
+            ("trust_nurture.streak", "longest run: 1 active week in a row (full credit from 1)"),
+            ("trust_nurture.channels.unknown", "channel unknown on all 3 engagement events"),
+            ("trust_nurture.responses.none", "no positive response to a campaign yet"),
+            (
+                "trust_nurture.reciprocal.none",
+                "no reciprocal interaction yet (reply, inbound question, meeting)"
+            ),
+            ("trust_nurture.analogous_interest.none", "no research of analogous solutions observed"),
+            ("trust_nurture.relationship", "first seen 8 days ago (full credit from 180)"),
+            (
+                "trust_nurture.content_only",
+                "all 3 engagement events are content downloads or passive reads: capped at 12.345 \
+                 (downloads alone do not qualify a lead)"
+            ),
+        ]
+    );
+
+    let s = score_with(&h, vec![ev("blog_view", 0, "web"), ev("email_open", 0, "email")]);
+    assert_eq!(
+        messages(&s).last().copied(),
+        Some((
+            "trust_nurture.content_only",
+            "all 2 engagement events are content downloads or passive reads: capped at 12.345 \
+             (downloads alone do not qualify a lead)"
+        ))
+    );
+
+    let s = score(vec![third_party(ev("webinar_attendance", 2, "web"))]);
+    assert_eq!(messages(&s)[2], ("trust_nurture.channels.unknown", "no engagement with us, so no channels"));
+    let s = score(vec![]);
+    assert_eq!(messages(&s), [("trust_nurture.no_events", "no events: trust and nurture unknown")]);
+}
+
+#[test]
+fn campaign_responses_in_configured_lists_keep_their_classes() {
+    let positive = |days| with_response(ev("campaign_response", days, "email"), Response::Positive);
+    // Content as well as reciprocal when positive.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"content_types":["campaign_response","blog_view"]}"#).expect("valid");
+    let s = score_with(&h, vec![positive(1), ev("blog_view", 2, "web"), ev("campaign_response", 3, "web")]);
+    assert!(content_only(&s));
+    assert_eq!(number(&s, "reciprocal_interactions"), Some(1.0));
+    // Reciprocal whatever the response when listed as reciprocal.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"reciprocal_types":["campaign_response","email_reply"]}"#).expect("valid");
+    let s =
+        score_with(&h, vec![ev("campaign_response", 3, "web"), positive(1), ev("email_reply", 2, "email")]);
+    assert_eq!(
+        s.reason_by_code("trust_nurture.reciprocal").map(|r| r.message.as_ref()),
+        Some("3 reciprocal interactions: campaign_response ×2, email_reply ×1")
+    );
+    // A negative type first of all.
+    let h: Harness<TrustNurtureScorer> =
+        Harness::new(r#"{"negative_types":{"campaign_response":3}}"#).expect("valid");
+    let s = score_with(&h, vec![positive(1), ev("email_reply", 2, "email")]);
+    assert_eq!(points(&s, "trust_nurture.negative.campaign_response"), -3.0);
+    assert_eq!(number(&s, "positive_responses"), Some(0.0));
+}

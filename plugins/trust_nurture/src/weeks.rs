@@ -64,7 +64,9 @@ impl Weeks {
                 best_start = run_start;
             }
         }
-        let events = self.first_event[best_start..best_start + best_len].iter().flatten().copied().collect();
+        // Every week of the run is active: exactly `best_len` events.
+        let mut events = Vec::with_capacity(best_len);
+        events.extend(self.first_event[best_start..best_start + best_len].iter().flatten().copied());
         (best_len, events)
     }
 }

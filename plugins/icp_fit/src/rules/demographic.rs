@@ -7,7 +7,7 @@ use hql_plugin_api::{Lead, Seniority};
 
 use super::{Findings, SubScore, listed};
 use crate::config::{IcpConfig, SeniorityShares};
-use hql_plugin_api::text::pct;
+use hql_plugin_api::text::Line;
 
 /// Scores the contact.
 pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
@@ -15,6 +15,21 @@ pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -
     seniority(cfg, lead, findings, &mut sub);
     department(cfg, lead, findings, &mut sub);
     sub
+}
+
+/// Reason code for a known seniority, `icp_fit.seniority.<level>`.
+fn seniority_code(level: Seniority) -> &'static str {
+    match level {
+        Seniority::Unknown => "icp_fit.seniority.unknown",
+        Seniority::Intern => "icp_fit.seniority.intern",
+        Seniority::Entry => "icp_fit.seniority.entry",
+        Seniority::Senior => "icp_fit.seniority.senior",
+        Seniority::Manager => "icp_fit.seniority.manager",
+        Seniority::Director => "icp_fit.seniority.director",
+        Seniority::Vp => "icp_fit.seniority.vp",
+        Seniority::CLevel => "icp_fit.seniority.c_level",
+        Seniority::Owner => "icp_fit.seniority.owner",
+    }
 }
 
 /// Share of the seniority points for `level`; `None` when unknown.
@@ -42,16 +57,16 @@ fn seniority(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mu
             max,
             "icp_fit.seniority.unknown",
             max * cfg.unknown_share,
-            "Seniority unknown: not provided".to_string(),
+            "Seniority unknown: not provided",
             FIELDS,
         ),
         Some(share) => {
             findings.known_attributes += 1;
             sub.add(
                 max,
-                format!("icp_fit.seniority.{}", level.as_str()),
+                seniority_code(level),
                 max * share,
-                format!("Seniority {} ({} of seniority points)", level.as_str(), pct(share)),
+                Line::new().s("Seniority ").s(level.as_str()).s(" (").pct(share).s(" of seniority points)"),
                 FIELDS,
             );
         }
@@ -70,7 +85,7 @@ fn department(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &m
                 max,
                 "icp_fit.department.unknown",
                 max * cfg.unknown_share,
-                "Department unknown: not provided".to_string(),
+                "Department unknown: not provided",
                 FIELDS,
             );
         }
@@ -85,7 +100,7 @@ fn department(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &m
             max,
             "icp_fit.department.target",
             max,
-            format!("Department '{department}' is a target department"),
+            Line::new().s("Department '").s(department).s("' is a target department"),
             FIELDS,
         );
     } else {
@@ -93,11 +108,25 @@ fn department(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &m
             max,
             "icp_fit.department.other",
             max * d.other_department_share,
-            format!(
-                "Department '{department}' is not a target department ({} credit)",
-                pct(d.other_department_share)
-            ),
+            Line::new()
+                .s("Department '")
+                .s(department)
+                .s("' is not a target department (")
+                .pct(d.other_department_share)
+                .s(" credit)"),
             FIELDS,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seniority_codes_name_the_level() {
+        for &level in Seniority::ALL.iter().chain([&Seniority::Unknown]) {
+            assert_eq!(seniority_code(level), format!("icp_fit.seniority.{}", level.as_str()));
+        }
     }
 }

@@ -7,19 +7,22 @@
 //! disqualifier: no amount of intent makes a company we cannot sell to a
 //! qualified lead.
 
+use std::borrow::Cow;
+
 use hql_plugin_api::Lead;
 
 use super::{Findings, SubScore, listed, range_fit};
-use crate::config::IcpConfig;
-use hql_plugin_api::text::{count, pct, usd_compact};
+use crate::config::{IcpConfig, Prepared};
+use crate::fmt::LineExt;
+use hql_plugin_api::text::Line;
 
 /// Scores the company.
-pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
+pub(crate) fn score(cfg: &IcpConfig, pre: &Prepared, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
     let mut sub = SubScore::default();
     industry(cfg, lead, findings, &mut sub);
-    employees(cfg, lead, findings, &mut sub);
-    revenue(cfg, lead, findings, &mut sub);
-    region(cfg, lead, findings, &mut sub);
+    employees(cfg, pre, lead, findings, &mut sub);
+    revenue(cfg, pre, lead, findings, &mut sub);
+    region(cfg, pre, lead, findings, &mut sub);
     sub
 }
 
@@ -35,7 +38,7 @@ fn industry(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut
                 max,
                 "icp_fit.industry.unknown",
                 max * cfg.unknown_share,
-                "Industry unknown: not provided".to_string(),
+                "Industry unknown: not provided",
                 FIELDS,
             );
         }
@@ -44,11 +47,11 @@ fn industry(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut
     findings.known_attributes += 1;
     if listed(&f.excluded_industries, industry) {
         findings.industry_match = Some(false);
-        let message = format!("Industry '{industry}' is excluded from the ICP");
-        findings.disqualifiers.push(("icp.excluded_industry", message.clone()));
+        let message = Line::new().s("Industry '").s(industry).s("' is excluded from the ICP").into_string();
         if active {
-            sub.add(max, "icp_fit.industry.excluded", 0.0, message, FIELDS);
+            sub.add(max, "icp_fit.industry.excluded", 0.0, message.clone(), FIELDS);
         }
+        findings.disqualifiers.push(("icp.excluded_industry", message.into()));
         return;
     }
     if !active {
@@ -62,7 +65,7 @@ fn industry(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut
             max,
             "icp_fit.industry.target",
             max,
-            format!("Industry '{industry}' is a target industry"),
+            Line::new().s("Industry '").s(industry).s("' is a target industry"),
             FIELDS,
         );
     } else {
@@ -71,29 +74,33 @@ fn industry(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut
             max,
             "icp_fit.industry.other",
             max * f.other_industry_share,
-            format!(
-                "Industry '{industry}' is not a target industry ({} credit)",
-                pct(f.other_industry_share)
-            ),
+            Line::new()
+                .s("Industry '")
+                .s(industry)
+                .s("' is not a target industry (")
+                .pct(f.other_industry_share)
+                .s(" credit)"),
             FIELDS,
         );
     }
 }
 
-fn employees(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+fn employees(cfg: &IcpConfig, pre: &Prepared, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
     const FIELDS: &[&str] = &["company.employee_count"];
     let rule = &cfg.firmographic.employees;
     let max = rule.points;
-    let unknown = |sub: &mut SubScore, message: String| {
+    let unknown = |sub: &mut SubScore, message: Cow<'static, str>| {
         sub.add(max, "icp_fit.employees.unknown", max * cfg.unknown_share, message, FIELDS);
     };
     match lead.company().employee_count() {
-        None => unknown(sub, "Employee count unknown: not provided".to_string()),
-        Some(n) if n <= 0 => unknown(sub, format!("Employee count {n} is not valid; treated as unknown")),
+        None => unknown(sub, "Employee count unknown: not provided".into()),
+        Some(n) if n <= 0 => unknown(
+            sub,
+            Line::new().s("Employee count ").int(n).s(" is not valid; treated as unknown").into(),
+        ),
         Some(n) => {
             findings.known_attributes += 1;
             let fit = range_fit(n as f64, rule);
-            let range = format!("{}–{}", count(rule.min.round() as i64), count(rule.max.round() as i64));
             let code = match fit {
                 super::Fit::Within => "icp_fit.employees.in_range",
                 super::Fit::Below { .. } => "icp_fit.employees.below_range",
@@ -103,29 +110,29 @@ fn employees(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mu
                 max,
                 code,
                 max * fit.share(),
-                format!("{} employees{}", count(n), fit.describe(&range)),
+                fit.describe(Line::new().count(n).s(" employees"), &pre.employees_range),
                 FIELDS,
             );
         }
     }
 }
 
-fn revenue(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+fn revenue(cfg: &IcpConfig, pre: &Prepared, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
     const FIELDS: &[&str] = &["company.annual_revenue"];
     let rule = &cfg.firmographic.revenue;
     let max = rule.points;
-    let unknown = |sub: &mut SubScore, message: String| {
+    let unknown = |sub: &mut SubScore, message: Cow<'static, str>| {
         sub.add(max, "icp_fit.revenue.unknown", max * cfg.unknown_share, message, FIELDS);
     };
     match lead.company().annual_revenue() {
-        None => unknown(sub, "Annual revenue unknown: not provided".to_string()),
-        Some(r) if r <= 0.0 => {
-            unknown(sub, format!("Annual revenue {} is not valid; treated as unknown", usd_compact(r)))
-        }
+        None => unknown(sub, "Annual revenue unknown: not provided".into()),
+        Some(r) if r <= 0.0 => unknown(
+            sub,
+            Line::new().s("Annual revenue ").usd_compact(r).s(" is not valid; treated as unknown").into(),
+        ),
         Some(r) => {
             findings.known_attributes += 1;
             let fit = range_fit(r, rule);
-            let range = format!("{}–{}", usd_compact(rule.min), usd_compact(rule.max));
             let code = match fit {
                 super::Fit::Within => "icp_fit.revenue.in_range",
                 super::Fit::Below { .. } => "icp_fit.revenue.below_range",
@@ -135,29 +142,35 @@ fn revenue(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut 
                 max,
                 code,
                 max * fit.share(),
-                format!("Annual revenue {}{}", usd_compact(r), fit.describe(&range)),
+                fit.describe(Line::new().s("Annual revenue ").usd_compact(r), &pre.revenue_range),
                 FIELDS,
             );
         }
     }
 }
 
-fn region(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+fn region(cfg: &IcpConfig, pre: &Prepared, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
     let f = &cfg.firmographic;
     let max = f.region_points;
     let active = !f.served_regions.is_empty();
     let company_region = lead.company().region();
     let country = lead.contact().country();
-    let (region, origin, fields): (&str, String, &'static [&'static str]) = if !company_region.is_empty() {
-        (company_region, String::new(), &["company.region"])
+    // `from_country`: the region was mapped from the contact's country.
+    let (region, from_country, fields): (&str, bool, &'static [&'static str]) = if !company_region.is_empty()
+    {
+        (company_region, false, &["company.region"])
     } else if let Some(mapped) = f.country_regions.get(country) {
-        (mapped.as_str(), format!(" (from country {country})"), &["contact.country"])
+        (mapped.as_str(), true, &["contact.country"])
     } else {
         if active {
-            let message = if country.is_empty() {
-                "Region unknown: neither company region nor contact country provided".to_string()
+            let message: Cow<'static, str> = if country.is_empty() {
+                "Region unknown: neither company region nor contact country provided".into()
             } else {
-                format!("Region unknown: no company region, and country {country} is not in country_regions")
+                Line::new()
+                    .s("Region unknown: no company region, and country ")
+                    .s(country)
+                    .s(" is not in country_regions")
+                    .into()
             };
             sub.add(
                 max,
@@ -174,14 +187,15 @@ fn region(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut S
         findings.region_served = Some(true);
         return;
     }
+    let line =
+        Line::new().s("Region ").s(region).when(from_country, |l| l.s(" (from country ").s(country).c(')'));
     if listed(&f.served_regions, region) {
         findings.region_served = Some(true);
-        sub.add(max, "icp_fit.region.served", max, format!("Region {region}{origin} is served"), fields);
+        sub.add(max, "icp_fit.region.served", max, line.s(" is served"), fields);
     } else {
         findings.region_served = Some(false);
-        let message =
-            format!("Region {region}{origin} is not served (served: {})", f.served_regions.join(", "));
-        findings.disqualifiers.push(("icp.region_not_served", message.clone()));
-        sub.add(max, "icp_fit.region.not_served", 0.0, message, fields);
+        let message = line.s(" is not served (served: ").s(&pre.served_regions).c(')').into_string();
+        sub.add(max, "icp_fit.region.not_served", 0.0, message.clone(), fields);
+        findings.disqualifiers.push(("icp.region_not_served", message.into()));
     }
 }

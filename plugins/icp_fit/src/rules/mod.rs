@@ -14,17 +14,18 @@ pub(crate) mod technographic;
 use std::borrow::Cow;
 
 use crate::config::RangeRule;
-use hql_plugin_api::text::{num, pct};
+use hql_plugin_api::text::Line;
 
 /// One rule's outcome, in sub-score points.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Part {
-    /// Reason code, `icp_fit.<rule>.<outcome>`.
-    pub(crate) code: Cow<'static, str>,
+    /// Reason code, `icp_fit.<rule>.<outcome>`: always a literal, so it
+    /// becomes the reason's code without an allocation.
+    pub(crate) code: &'static str,
     /// Signed points in sub-score units.
     pub(crate) raw: f64,
-    /// One human sentence.
-    pub(crate) message: String,
+    /// One human sentence (borrowed when it is a fixed text).
+    pub(crate) message: Cow<'static, str>,
     /// Lead fields used.
     pub(crate) fields: &'static [&'static str],
 }
@@ -43,13 +44,13 @@ impl SubScore {
     pub(crate) fn add(
         &mut self,
         max: f64,
-        code: impl Into<Cow<'static, str>>,
+        code: &'static str,
         raw: f64,
-        message: String,
+        message: impl Into<Cow<'static, str>>,
         fields: &'static [&'static str],
     ) {
         self.possible += max;
-        self.parts.push(Part { code: code.into(), raw, message, fields });
+        self.parts.push(Part { code, raw, message: message.into(), fields });
     }
 
     /// Points earned so far, in sub-score units.
@@ -76,7 +77,7 @@ pub(crate) struct Findings {
     /// department, technologies).
     pub(crate) known_attributes: usize,
     /// Disqualifier codes and messages, in the order found.
-    pub(crate) disqualifiers: Vec<(&'static str, String)>,
+    pub(crate) disqualifiers: Vec<(&'static str, Cow<'static, str>)>,
 }
 
 /// Where a value sits relative to a target range, and the credit it earns.
@@ -99,17 +100,15 @@ impl Fit {
         }
     }
 
-    /// Suffix for a message: "" or " (2× below …, 70% credit)".
-    pub(crate) fn describe(self, range: &str) -> String {
-        match self {
-            Fit::Within => format!(": within the {range} target range"),
-            Fit::Below { factor, share } => {
-                format!(": {}× below the {range} target range ({} credit)", num(factor), pct(share))
-            }
-            Fit::Above { factor, share } => {
-                format!(": {}× above the {range} target range ({} credit)", num(factor), pct(share))
-            }
-        }
+    /// Appends the message suffix: ": within the … target range" or
+    /// ": 2× below the … target range (70% credit)".
+    pub(crate) fn describe(self, line: Line, range: &str) -> Line {
+        let (factor, share, side) = match self {
+            Fit::Within => return line.s(": within the ").s(range).s(" target range"),
+            Fit::Below { factor, share } => (factor, share, "× below the "),
+            Fit::Above { factor, share } => (factor, share, "× above the "),
+        };
+        line.s(": ").num(factor).s(side).s(range).s(" target range (").pct(share).s(" credit)")
     }
 }
 
