@@ -24,8 +24,8 @@ impl Score {
         // do not grow (and reallocate) reason by reason.
         Score {
             value,
-            reasons: Vec::with_capacity(8),
-            facts: Vec::with_capacity(8),
+            reasons: Vec::with_capacity(12),
+            facts: Vec::with_capacity(10),
             disqualifiers: Vec::new(),
         }
     }

@@ -186,7 +186,9 @@ impl Line {
         self
     }
 
-    /// Appends `n` and the noun agreeing with it: `1 event`, `3 events`.
+    /// Appends `n`, with thousands separators like [`Line::count`], and the
+    /// noun agreeing with it: `1 event`, `3 events`, `1,500 events`. For
+    /// `1500 events` write `.int(n).s(" events")`.
     pub fn count_of(mut self, n: usize, one: &str, many: &str) -> Line {
         push_count(&mut self.0, i64::try_from(n).unwrap_or(i64::MAX));
         self.0.push(' ');
