@@ -100,6 +100,12 @@ impl Score {
         &self.reasons
     }
 
+    /// Removes and returns the reasons, in the order they were added: the
+    /// host moves them into an answer instead of copying them.
+    pub fn take_reasons(&mut self) -> Vec<Reason> {
+        std::mem::take(&mut self.reasons)
+    }
+
     /// Facts in the order they were first set.
     pub fn facts(&self) -> &[Fact] {
         &self.facts

@@ -363,6 +363,17 @@ impl Pipeline {
         }
     }
 
+    fn owned_reason_item(slot: &Slot, r: hql_plugin_api::Reason) -> ReasonItem {
+        ReasonItem {
+            scorer: slot.id.clone(),
+            code: r.code.into_owned(),
+            message: r.message.into_owned(),
+            points: r.points,
+            fields: r.fields.into_iter().map(std::borrow::Cow::into_owned).collect(),
+            events: r.events,
+        }
+    }
+
     fn top_reasons(&self, eval: &Evaluation) -> Vec<ReasonItem> {
         let mut ranked: Vec<(f64, usize, usize)> = Vec::new();
         for (si, (slot, o)) in self.slots.iter().zip(&eval.outcomes).enumerate() {
@@ -420,16 +431,23 @@ impl Pipeline {
         }
     }
 
-    fn explanation(&self, eval: Evaluation, decision: Decision) -> Explanation {
+    fn explanation(&self, mut eval: Evaluation, decision: Decision) -> Explanation {
         let summaries = decision.scorers.clone();
+        // The reasons move into the trail (nothing after this reads them);
+        // the facts stay for the gates rendered below.
         let scorers: Vec<ScorerTrail> = self
             .slots
             .iter()
-            .zip(&eval.outcomes)
+            .zip(&mut eval.outcomes)
             .zip(summaries)
             .map(|((slot, o), summary)| ScorerTrail {
                 summary,
-                reasons: o.score.reasons().iter().map(|r| Self::reason_item(slot, r)).collect(),
+                reasons: o
+                    .score
+                    .take_reasons()
+                    .into_iter()
+                    .map(|r| Self::owned_reason_item(slot, r))
+                    .collect(),
                 facts: o
                     .score
                     .facts()

@@ -91,13 +91,31 @@ pub fn text(e: &Explanation) -> String {
             }
         }
         for r in &s.reasons {
-            let mut evidence: Vec<String> = r.fields.clone();
-            if !r.events.is_empty() {
-                let idx: Vec<String> = r.events.iter().map(u32::to_string).collect();
-                evidence.push(format!("events {}", idx.join(",")));
+            let _ = write!(out, "    {:>6}  {}", signed(r.points), r.message);
+            // Written in place: a reason can cite thousands of events.
+            if !r.fields.is_empty() || !r.events.is_empty() {
+                out.push_str("  [");
+                for (i, field) in r.fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; ");
+                    }
+                    out.push_str(field);
+                }
+                if !r.events.is_empty() {
+                    if !r.fields.is_empty() {
+                        out.push_str("; ");
+                    }
+                    out.push_str("events ");
+                    for (i, event) in r.events.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(itoa::Buffer::new().format(*event));
+                    }
+                }
+                out.push(']');
             }
-            let ev = if evidence.is_empty() { String::new() } else { format!("  [{}]", evidence.join("; ")) };
-            let _ = writeln!(out, "    {:>6}  {}{ev}", signed(r.points), r.message);
+            out.push('\n');
         }
     }
     let _ = writeln!(out, "\nStage gates (highest first):");
@@ -105,7 +123,7 @@ pub fn text(e: &Explanation) -> String {
         let _ = writeln!(out, "  {}: {}", st.stage, if st.passed { "all gates pass" } else { "not reached" });
         for g in &st.gates {
             let mark = if g.passed { "pass" } else { "FAIL" };
-            let label = if g.description.is_empty() { g.name.clone() } else { g.description.clone() };
+            let label = if g.description.is_empty() { &g.name } else { &g.description };
             let _ = writeln!(
                 out,
                 "    [{mark}] {label}: {} {} {} (is {})",
