@@ -106,20 +106,36 @@ pub fn push_count(out: &mut String, n: i64) {
 
 /// Whole US dollars with thousands separators: `$40,000`, `-$1,200`.
 pub fn usd(amount: f64) -> String {
+    let mut out = String::with_capacity(16);
+    push_usd(&mut out, amount);
+    out
+}
+
+/// Appends [`usd`]`(amount)` to `out`.
+pub fn push_usd(out: &mut String, amount: f64) {
     let whole = amount.round();
-    let digits = format!("{:.0}", whole.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
     if whole < 0.0 {
         out.push('-');
     }
     out.push('$');
-    group_thousands(&mut out, &digits);
-    out
+    if whole.abs() < FAST_LIMIT {
+        // In range, so the conversion is exact.
+        group_thousands(out, itoa::Buffer::new().format(whole.abs() as u64));
+    } else {
+        group_thousands(out, &format!("{:.0}", whole.abs()));
+    }
 }
 
 /// A USD amount in compact form, for revenues: `$5M`, `$1.3B`, `$750K`,
 /// and plain [`usd`] below a thousand.
 pub fn usd_compact(amount: f64) -> String {
+    let mut out = String::with_capacity(16);
+    push_usd_compact(&mut out, amount);
+    out
+}
+
+/// Appends [`usd_compact`]`(amount)` to `out`.
+pub fn push_usd_compact(out: &mut String, amount: f64) {
     let abs = amount.abs();
     let (value, unit) = if abs >= 1e9 {
         (amount / 1e9, "B")
@@ -128,12 +144,21 @@ pub fn usd_compact(amount: f64) -> String {
     } else if abs >= 1e3 {
         (amount / 1e3, "K")
     } else {
-        return usd(amount);
+        return push_usd(out, amount);
     };
-    let mut out = String::from("$");
-    push_num(&mut out, (value * 10.0).round() / 10.0);
+    out.push('$');
+    push_num(out, (value * 10.0).round() / 10.0);
     out.push_str(unit);
-    out
+}
+
+/// Appends `digits` (ASCII digits only) with a comma every three from the right.
+fn group_thousands(out: &mut String, digits: &str) {
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
 }
 
 /// A reason message written into one buffer, piece by piece:
@@ -204,8 +229,15 @@ impl Line {
     }
 
     /// Appends [`usd`]`(amount)`: `$40,000`.
-    pub fn usd(self, amount: f64) -> Line {
-        self.s(&usd(amount))
+    pub fn usd(mut self, amount: f64) -> Line {
+        push_usd(&mut self.0, amount);
+        self
+    }
+
+    /// Appends [`usd_compact`]`(amount)`: `$5M`, `$1.3B`.
+    pub fn usd_compact(mut self, amount: f64) -> Line {
+        push_usd_compact(&mut self.0, amount);
+        self
     }
 
     /// Appends what `more` writes when `condition` holds.
@@ -239,16 +271,6 @@ impl From<Line> for std::borrow::Cow<'static, str> {
 impl std::fmt::Display for Line {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// Appends `digits` (ASCII digits only) with a comma every three from the right.
-fn group_thousands(out: &mut String, digits: &str) {
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
     }
 }
 
@@ -313,6 +335,36 @@ mod tests {
         assert_eq!(usd_compact(1_250_000_000.0), "$1.3B");
         assert_eq!(usd_compact(750_000.0), "$750K");
         assert_eq!(usd_compact(500.0), "$500");
+        assert_eq!(usd(1e300).len(), 1 + 301 + 100, "huge amounts are written whole");
+    }
+
+    /// What `usd` replaces: the general formatter, grouped.
+    fn slow_usd(amount: f64) -> String {
+        let whole = amount.round();
+        let digits = format!("{:.0}", whole.abs());
+        let mut out = String::new();
+        if whole < 0.0 {
+            out.push('-');
+        }
+        out.push('$');
+        group_thousands(&mut out, &digits);
+        out
+    }
+
+    #[test]
+    fn amounts_written_in_place_read_as_the_general_formatter_would() {
+        let mut values =
+            vec![0.0, 1.0, 999.0, 999.5, 1e3, 5e6, 1.25e9, 1e300, f64::MAX, -1.0, -5e6, -7.77e11];
+        let mut x = 1.0;
+        while x < 1e17 {
+            values.extend([x, x * 0.999_9, x * 1.049_9, x * 1.05, -x]);
+            x *= 1.7;
+        }
+        for v in values {
+            assert_eq!(usd(v), slow_usd(v), "{v}");
+            assert_eq!(Line::new().usd(v).as_str(), usd(v), "{v}");
+            assert_eq!(Line::new().usd_compact(v).as_str(), usd_compact(v), "{v}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //!
 //! Files: `config` (the ICP, its validation, and what is derived from it once
 //! at start-up), `rules` (the three sub-scores), `gates` (disqualifiers
-//! without points), `fmt` (message pieces the SDK's `text::Line` lacks).
+//! without points).
 //!
 //! Scoring runs for every lead, so messages are written with `text::Line`
 //! (one buffer each, no `format!`), codes are literals, and texts that depend
@@ -32,7 +32,6 @@
 #![forbid(unsafe_code)]
 
 mod config;
-mod fmt;
 mod gates;
 mod rules;
 #[cfg(test)]

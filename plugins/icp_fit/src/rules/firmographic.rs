@@ -13,7 +13,6 @@ use hql_plugin_api::Lead;
 
 use super::{Findings, SubScore, listed, range_fit};
 use crate::config::{IcpConfig, Prepared};
-use crate::fmt::LineExt;
 use hql_plugin_api::text::Line;
 
 /// Scores the company.
