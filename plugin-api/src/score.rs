@@ -95,6 +95,28 @@ impl Score {
         self
     }
 
+    /// Keeps only the reasons `keep` accepts, in order, without copying
+    /// them: the host drops what a plugin got wrong (non-finite points) and
+    /// keeps the rest as they came.
+    pub fn retain_reasons(&mut self, keep: impl FnMut(&Reason) -> bool) -> &mut Score {
+        self.reasons.retain(keep);
+        self
+    }
+
+    /// Keeps only the facts `keep` accepts, in order (see
+    /// [`Score::retain_reasons`]).
+    pub fn retain_facts(&mut self, keep: impl FnMut(&Fact) -> bool) -> &mut Score {
+        self.facts.retain(keep);
+        self
+    }
+
+    /// Keeps only the disqualifiers `keep` accepts, in order (see
+    /// [`Score::retain_reasons`]).
+    pub fn retain_disqualifiers(&mut self, keep: impl FnMut(&Disqualifier) -> bool) -> &mut Score {
+        self.disqualifiers.retain(keep);
+        self
+    }
+
     /// Reasons in the order they were added.
     pub fn reasons(&self) -> &[Reason] {
         &self.reasons

@@ -222,7 +222,7 @@ impl Slot {
 
     /// Holds a score to what the plugin declared; an unusable score is a
     /// failure, [`FailureReason::InvalidOutput`].
-    fn check(&self, score: Score) -> (Outcome, Option<FailureReason>) {
+    fn check(&self, mut score: Score) -> (Outcome, Option<FailureReason>) {
         let mut warnings = Vec::new();
         let value = score.value();
         if !value.is_finite() {
@@ -234,55 +234,54 @@ impl Slot {
             };
             return (failed, Some(FailureReason::InvalidOutput));
         }
-        let mut clean = Score::new(value.clamp(0.0, 100.0));
         if !(0.0..=100.0).contains(&value) {
             warnings.push(format!("scorer `{}` returned {value}, outside 0-100; clamped", self.id));
+            score.set_value(value.clamp(0.0, 100.0));
         }
-        for r in score.reasons() {
+        // Filtered in place: what passes is kept as it came, not copied.
+        score.retain_reasons(|r| {
             if r.points.is_finite() {
-                clean.push_reason(r.clone());
-            } else {
-                warnings.push(format!(
-                    "scorer `{}` gave reason `{}` non-finite points; dropped",
-                    self.id, r.code
-                ));
+                return true;
             }
-        }
-        for f in score.facts() {
-            match self.spec.facts.iter().find(|(n, _)| *n == f.name) {
-                Some((_, kind)) if *kind == f.value.kind() => {
-                    if matches!(f.value, hql_plugin_api::FactValue::Number(n) if !n.is_finite()) {
-                        warnings.push(format!(
-                            "scorer `{}` set fact `{}` to a non-finite number; dropped",
-                            self.id, f.name
-                        ));
-                    } else {
-                        clean.fact(f.name.clone(), f.value.clone());
-                    }
+            warnings
+                .push(format!("scorer `{}` gave reason `{}` non-finite points; dropped", self.id, r.code));
+            false
+        });
+        score.retain_facts(|f| match self.spec.facts.iter().find(|(n, _)| *n == f.name) {
+            Some((_, kind)) if *kind == f.value.kind() => {
+                if matches!(f.value, hql_plugin_api::FactValue::Number(n) if !n.is_finite()) {
+                    warnings.push(format!(
+                        "scorer `{}` set fact `{}` to a non-finite number; dropped",
+                        self.id, f.name
+                    ));
+                    return false;
                 }
-                Some((_, kind)) => warnings.push(format!(
+                true
+            }
+            Some((_, kind)) => {
+                warnings.push(format!(
                     "scorer `{}` set fact `{}` as {} but declared it {}; dropped",
                     self.id,
                     f.name,
                     f.value.kind().as_str(),
                     kind.as_str()
-                )),
-                None => {
-                    warnings.push(format!("scorer `{}` set undeclared fact `{}`; dropped", self.id, f.name))
-                }
-            }
-        }
-        for d in score.disqualifiers() {
-            if self.spec.disqualifiers.iter().any(|c| *c == d.code) {
-                clean.disqualify(d.code.clone(), d.message.clone());
-            } else {
-                warnings.push(format!(
-                    "scorer `{}` reported undeclared disqualifier `{}`; dropped",
-                    self.id, d.code
                 ));
+                false
             }
-        }
-        (Outcome { status: ScorerStatus::Ok, score: clean, error: String::new(), warnings }, None)
+            None => {
+                warnings.push(format!("scorer `{}` set undeclared fact `{}`; dropped", self.id, f.name));
+                false
+            }
+        });
+        score.retain_disqualifiers(|d| {
+            if self.spec.disqualifiers.iter().any(|c| *c == d.code) {
+                return true;
+            }
+            warnings
+                .push(format!("scorer `{}` reported undeclared disqualifier `{}`; dropped", self.id, d.code));
+            false
+        });
+        (Outcome { status: ScorerStatus::Ok, score, error: String::new(), warnings }, None)
     }
 }
 

@@ -102,13 +102,15 @@ impl Scorer for Demos {
     }
 }
 
-/// Panics or fails on demand, by lead id.
+/// Panics, fails or breaks its own declarations on demand, by lead id.
 struct Flaky;
 
 impl Scorer for Flaky {
     const NAME: &'static str = "flaky";
     const VERSION: &'static str = "0.1.0";
     const DIMENSION: &'static str = "engagement";
+    const FACTS: &'static [FactSpec] =
+        &[FactSpec::number("tries", "attempts"), FactSpec::bool("warm", "warm lead")];
 
     fn configure(_config: &Config<'_>) -> Result<Self, ConfigError> {
         Ok(Flaky)
@@ -120,6 +122,15 @@ impl Scorer for Flaky {
         }
         if lead.lead_id().starts_with("fail") {
             return Err(ScoreError::new("upstream unavailable"));
+        }
+        if lead.lead_id().starts_with("sloppy") {
+            let mut s = Score::new(130.0);
+            s.reason("flaky.first", 80.0, "kept");
+            s.reason("flaky.nan", f64::NAN, "dropped");
+            s.reason("flaky.last", 50.0, "kept too").field("company.domain");
+            s.fact("mood", "sunny").fact("tries", f64::INFINITY).fact("warm", true);
+            s.disqualify("flaky.nope", "not declared");
+            return Ok(s);
         }
         let mut s = Score::new(50.0);
         s.reason("flaky.ok", 50.0, "fine");
@@ -303,6 +314,31 @@ fn a_panicking_scorer_degrades_and_caps_but_never_crashes() {
     assert_eq!(d.scorers[2].error, "upstream unavailable");
     // The engine keeps working afterwards.
     assert!(!e.qualify(&lead("ok", 90.0, 3), AS_OF).degraded);
+}
+
+#[test]
+fn output_breaking_the_declarations_is_clamped_or_dropped_and_the_rest_kept_in_order() {
+    let e = engine();
+    let x = e.explain(&lead("sloppy-1", 90.0, 3), AS_OF);
+    let flaky = &x.scorers[2];
+    assert_eq!(flaky.summary.status, ScorerStatus::Ok);
+    assert_eq!(flaky.summary.score, 100.0);
+    let codes: Vec<&str> = flaky.reasons.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["flaky.first", "flaky.last"]);
+    assert_eq!(flaky.reasons[1].fields, ["company.domain"]);
+    let facts: Vec<&str> = flaky.facts.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(facts, ["flaky.warm"]);
+    assert!(x.decision.disqualifications.is_empty());
+    for expected in [
+        "scorer `flaky` returned 130, outside 0-100; clamped",
+        "scorer `flaky` gave reason `flaky.nan` non-finite points; dropped",
+        "scorer `flaky` set undeclared fact `mood`; dropped",
+        "scorer `flaky` set fact `tries` to a non-finite number; dropped",
+        "scorer `flaky` reported undeclared disqualifier `flaky.nope`; dropped",
+    ] {
+        assert!(x.warnings.iter().any(|w| w == expected), "{expected:?} not in {:?}", x.warnings);
+    }
+    assert_eq!(e.qualify(&lead("sloppy-1", 90.0, 3), AS_OF), x.decision);
 }
 
 #[test]
