@@ -20,6 +20,7 @@ use crate::abi::{
     hql_result_t, hql_scorer_descriptor_t, hql_str_t,
 };
 use crate::config::ConfigError;
+use crate::intern;
 use crate::log::{Level, LogSink};
 use crate::score::{FactKind, FactValue, Reason, Score};
 use crate::view::LeadView;
@@ -34,6 +35,13 @@ fn owned(s: hql_str_t) -> String {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
+}
+
+/// A plugin's code, field path or name: interned when it can be (see
+/// [`crate::intern`]), else copied like [`owned`].
+fn interned(s: hql_str_t) -> Cow<'static, str> {
+    // SAFETY: as in `owned`: valid for the callback, and only read here.
+    intern::text(unsafe { s.as_bytes() })
 }
 
 fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
@@ -54,6 +62,13 @@ pub struct Collected {
     pub score_set: bool,
     /// The message passed to `fail`, if any.
     pub failure: Option<String>,
+}
+
+impl Collected {
+    /// Empty, with room for what a bundled scorer typically returns.
+    pub fn new() -> Collected {
+        Collected { score: Score::new(0.0), score_set: false, failure: None }
+    }
 }
 
 struct CreateErrors {
@@ -94,14 +109,13 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         else {
             return;
         };
+        // Codes and field paths repeat call after call: interned, not
+        // copied (see `crate::intern`). Messages are the lead's own text.
         c.score.push_reason(Reason {
-            code: Cow::Owned(owned(r.code)),
+            code: interned(r.code),
             message: Cow::Owned(owned(r.message)),
             points: r.points,
-            fields: slice(r.evidence_fields, r.evidence_fields_len)
-                .iter()
-                .map(|f| Cow::Owned(owned(*f)))
-                .collect(),
+            fields: slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| interned(*f)).collect(),
             events: slice(r.evidence_events, r.evidence_events_len).to_vec(),
         });
     }));
@@ -111,7 +125,7 @@ unsafe extern "C" fn add_disqualifier(result: *mut hql_result_t, code: hql_str_t
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: as in `set_score`.
         if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
-            c.score.disqualify(owned(code), owned(message));
+            c.score.disqualify(interned(code), owned(message));
         }
     }));
 }
@@ -129,7 +143,7 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
             Some(FactKind::Text) => FactValue::Text(Cow::Owned(owned(f.text))),
             None => return,
         };
-        c.score.fact(owned(f.name), value);
+        c.score.fact(interned(f.name), value);
     }));
 }
 
@@ -259,7 +273,7 @@ impl AbiInstance {
     /// Scores one lead through the ABI.
     pub fn score(&self, view: &LeadView<'_>) -> Result<Score, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
-        let mut collected = Collected::default();
+        let mut collected = Collected::new();
         // SAFETY: the view and `collected` outlive the call; the instance is live.
         let status = unsafe {
             score_fn(

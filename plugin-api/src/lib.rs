@@ -25,6 +25,7 @@ pub mod abi;
 pub mod config;
 pub mod export;
 pub mod host;
+mod intern;
 pub mod kinds;
 pub mod lead;
 pub mod log;
