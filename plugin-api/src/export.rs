@@ -172,6 +172,9 @@ unsafe extern "C" fn score<S: Scorer>(
                 // SAFETY: api is the host's static table; result is valid for this call.
                 unsafe { emit(&*api, result, &score) }
             }));
+            // The host has copied everything it keeps: the buffers go back
+            // to this thread's pool for the next call.
+            let _ = catch_unwind(AssertUnwindSafe(|| score.recycle()));
             match emitted {
                 Ok(()) => HQL_OK,
                 Err(panic) => {

@@ -176,9 +176,10 @@ fn group_thousands(out: &mut String, digits: &str) {
 pub struct Line(String);
 
 impl Line {
-    /// An empty line with room for a typical message.
+    /// An empty line with room for a typical message (a buffer reused from
+    /// an earlier score on this thread when there is one).
     pub fn new() -> Line {
-        Line(String::with_capacity(64))
+        Line(crate::pool::string())
     }
 
     /// Appends text.

@@ -60,6 +60,16 @@ struct Evaluation {
     ignored_codes: Vec<String>,
 }
 
+impl Evaluation {
+    /// Hands the scores' buffers to this thread's pool for the next
+    /// decision (see `hql_plugin_api::Score::recycle`).
+    fn recycle(self) {
+        for o in self.outcomes {
+            o.score.recycle();
+        }
+    }
+}
+
 fn rank(stage: Stage) -> u8 {
     match stage {
         Stage::Disqualified => 0,
@@ -140,7 +150,9 @@ impl Pipeline {
 
     pub(crate) fn decide(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
         let eval = self.evaluate(lead, as_of_ms);
-        self.decision(lead, &eval)
+        let decision = self.decision(lead, &eval);
+        eval.recycle();
+        decision
     }
 
     pub(crate) fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
@@ -497,6 +509,7 @@ impl Pipeline {
             warnings.push(format!("disqualifier not applied (not in the policy's [disqualifiers]): {c}"));
         }
         let gap = self.gap(&eval, true);
+        eval.recycle();
         let mut explanation = Explanation { decision, scorers, stages, gap, warnings, text: String::new() };
         explanation.text = crate::render::text(&explanation);
         explanation
