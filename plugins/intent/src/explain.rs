@@ -123,8 +123,8 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
         .s(", counted once")
         .when(code.is_some(), |l| l.s("; reported as ").s(code.unwrap_or_default()));
         let reason_code = match group.rule {
-            Some(rule) => rule.code.clone(),
-            None => format!("intent.negative.{}", code_part(group.event_type)),
+            Some(rule) => Line::new().s(&rule.code),
+            None => Line::new().s("intent.negative.").s(&code_part(group.event_type)),
         };
         score.reason(reason_code, points, message).events(group.events.iter().copied());
         total += points;
@@ -232,7 +232,7 @@ fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
         l.s("; ").int(count(g.third_party)).s(" third-party at ").pct(rules.third_party_multiplier)
     })
     .when(g.decayed > rule.cap, |l| l.s("; capped at ").num(rule.cap));
-    score.reason(rule.code.clone(), s.points, message).events(events);
+    score.reason(Line::new().s(&rule.code), s.points, message).events(events);
 }
 
 fn count(n: usize) -> i64 {

@@ -175,7 +175,7 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
         }
         score
             .reason(
-                negative.code.clone(),
+                Line::new().s(&negative.code),
                 round2(-(n as f64) * negative.penalty),
                 plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded"),
             )
