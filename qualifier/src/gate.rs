@@ -136,6 +136,9 @@ pub struct Gate {
     pub op: Op,
     /// Required value.
     pub operand: Operand,
+    /// The required value as text, written once when the policy loads
+    /// (every explanation shows it).
+    pub operand_text: String,
     /// Meaning.
     pub description: String,
     /// What would satisfy it.
@@ -167,6 +170,17 @@ impl fmt::Display for Actual<'_> {
 }
 
 impl<'a> Actual<'a> {
+    /// Appends the value as [`fmt::Display`] writes it, without the
+    /// formatting machinery.
+    pub fn push_to(&self, out: &mut String) {
+        match self {
+            Actual::Number(n) => hql_plugin_api::text::push_num(out, *n),
+            Actual::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Actual::Text(t) => out.push_str(t),
+            Actual::Unknown => out.push_str("unknown"),
+        }
+    }
+
     /// Reads a fact value.
     pub fn of_fact(v: Option<&'a FactValue>) -> Actual<'a> {
         match v {
@@ -226,6 +240,7 @@ mod tests {
             subject_text: "total".into(),
             subject: Subject::Total,
             op,
+            operand_text: operand.to_string(),
             operand,
             description: String::new(),
             hint: String::new(),

@@ -13,7 +13,6 @@
 //! Every evaluation is counted once, by stage and degradation
 //! (`DecisionMetrics`); the scorer slots time and count their own calls.
 
-use std::fmt::Write as _;
 
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
@@ -276,12 +275,13 @@ impl Pipeline {
     }
 
     fn gate_result(&self, gate: &Gate, passed: bool, eval: &Evaluation) -> GateResult {
-        let actual = self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions).to_string();
+        let mut actual = String::with_capacity(16);
+        self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions).push_to(&mut actual);
         GateResult {
             name: gate.name.clone(),
             subject: gate.subject_text.clone(),
             operator: gate.op.as_str().to_string(),
-            required: gate.operand.to_string(),
+            required: gate.operand_text.clone(),
             actual,
             passed,
             description: gate.description.clone(),
@@ -320,12 +320,16 @@ impl Pipeline {
             }
             let actual = self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions);
             if summary.is_empty() {
-                let _ = write!(summary, "{next} needs ");
+                summary.push_str(next.as_str());
+                summary.push_str(" needs ");
             } else {
                 summary.push_str("; ");
             }
-            let _ =
-                write!(summary, "{} {} {} (is {actual})", gate.subject_text, gate.op.as_str(), gate.operand);
+            for part in [&gate.subject_text, " ", gate.op.as_str(), " ", &gate.operand_text, " (is "] {
+                summary.push_str(part);
+            }
+            actual.push_to(&mut summary);
+            summary.push(')');
             if with_gates {
                 failing.push(self.gate_result(gate, false, eval));
             }
@@ -464,7 +468,13 @@ impl Pipeline {
                     .score
                     .facts()
                     .iter()
-                    .map(|f| FactItem { name: format!("{}.{}", slot.id, f.name), value: f.value.clone() })
+                    .map(|f| {
+                        let mut name = String::with_capacity(slot.id.len() + 1 + f.name.len());
+                        name.push_str(&slot.id);
+                        name.push('.');
+                        name.push_str(&f.name);
+                        FactItem { name, value: f.value.clone() }
+                    })
                     .collect(),
             })
             .collect();

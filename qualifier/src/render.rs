@@ -2,10 +2,8 @@
 //! knowing the policy format, in the order they would ask: what stage, why,
 //! what is missing.
 
-use std::fmt::Write;
-
 use crate::decision::{Explanation, ScorerStatus};
-use crate::gate::fmt_number;
+use hql_plugin_api::text::push_num;
 
 /// `2026-11-23T10:00:00Z` for ms since the epoch (UTC, proleptic Gregorian).
 pub fn iso8601(ms: i64) -> String {
@@ -26,60 +24,88 @@ pub fn iso8601(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-fn signed(points: f64) -> String {
-    if points >= 0.0 { format!("+{}", fmt_number(points)) } else { fmt_number(points) }
+/// `+12.5` / `-3`: points with their sign.
+fn push_signed(out: &mut String, points: f64) {
+    if points >= 0.0 {
+        out.push('+');
+    }
+    push_num(out, points);
+}
+
+/// Appends `parts`: the trail is written with plain appends (no `format!`
+/// machinery, which was most of its cost).
+fn push_all(out: &mut String, parts: &[&str]) {
+    for p in parts {
+        out.push_str(p);
+    }
+}
+
+/// Appends `parts` and a newline.
+fn line(out: &mut String, parts: &[&str]) {
+    push_all(out, parts);
+    out.push('\n');
 }
 
 /// Renders the whole trail.
 pub fn text(e: &Explanation) -> String {
     let d = &e.decision;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Lead {}: {} (score {}/100) as of {}",
-        d.lead_id,
-        d.stage,
-        fmt_number(d.score),
-        iso8601(d.as_of_ms)
-    );
-    let _ = writeln!(
-        out,
-        "Policy {} {} (digest {})",
-        d.policy.name,
-        d.policy.version,
-        &d.policy.digest[..d.policy.digest.len().min(12)]
+    let mut out = String::with_capacity(4096);
+    out.push_str("Lead ");
+    out.push_str(&d.lead_id);
+    out.push_str(": ");
+    out.push_str(d.stage.as_str());
+    out.push_str(" (score ");
+    push_num(&mut out, d.score);
+    out.push_str("/100) as of ");
+    line(&mut out, &[&iso8601(d.as_of_ms)]);
+    line(
+        &mut out,
+        &[
+            "Policy ",
+            &d.policy.name,
+            " ",
+            &d.policy.version,
+            " (digest ",
+            &d.policy.digest[..d.policy.digest.len().min(12)],
+            ")",
+        ],
     );
     if d.degraded {
-        let _ =
-            writeln!(out, "DEGRADED: at least one scorer failed; the stage may be lower than it should be.");
+        line(&mut out, &["DEGRADED: at least one scorer failed; the stage may be lower than it should be."]);
     }
     for q in &d.disqualifications {
-        let _ = writeln!(out, "DISQUALIFIED by {} ({}): {}", q.code, q.scorer, q.message);
+        line(&mut out, &["DISQUALIFIED by ", &q.code, " (", &q.scorer, "): ", &q.message]);
     }
     if !d.dimensions.is_empty() {
-        let dims: Vec<String> =
-            d.dimensions.iter().map(|x| format!("{} {}", x.name, fmt_number(x.score))).collect();
-        let _ = writeln!(out, "Dimensions: {}", dims.join(" | "));
+        out.push_str("Dimensions: ");
+        for (i, x) in d.dimensions.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" | ");
+            }
+            out.push_str(&x.name);
+            out.push(' ');
+            push_num(&mut out, x.score);
+        }
+        out.push('\n');
     }
-    let _ = writeln!(out, "\nWhy:");
+    out.push_str("\nWhy:\n");
     for r in &d.top_reasons {
-        let _ = writeln!(out, "  {} {} ({})", signed(r.points), r.message, r.scorer);
+        out.push_str("  ");
+        push_signed(&mut out, r.points);
+        line(&mut out, &[" ", &r.message, " (", &r.scorer, ")"]);
     }
-    let _ = writeln!(out, "\nScorers:");
+    out.push_str("\nScorers:\n");
     for s in &e.scorers {
         let m = &s.summary;
+        push_all(&mut out, &["  ", &m.name, " ", &m.version, " [", &m.dimension, "]: "]);
         match m.status {
             ScorerStatus::Ok => {
-                let _ = writeln!(
-                    out,
-                    "  {} {} [{}]: {} x weight {} = {} points",
-                    m.name,
-                    m.version,
-                    m.dimension,
-                    fmt_number(m.score),
-                    fmt_number(m.weight),
-                    fmt_number(m.contribution)
-                );
+                push_num(&mut out, m.score);
+                out.push_str(" x weight ");
+                push_num(&mut out, m.weight);
+                out.push_str(" = ");
+                push_num(&mut out, m.contribution);
+                out.push_str(" points\n");
             }
             ScorerStatus::Failed | ScorerStatus::Skipped | ScorerStatus::TimedOut => {
                 let status = match m.status {
@@ -87,11 +113,20 @@ pub fn text(e: &Explanation) -> String {
                     ScorerStatus::TimedOut => "TIMED OUT",
                     _ => "FAILED",
                 };
-                let _ = writeln!(out, "  {} {} [{}]: {status}: {}", m.name, m.version, m.dimension, m.error);
+                line(&mut out, &[status, ": ", &m.error]);
             }
         }
         for r in &s.reasons {
-            let _ = write!(out, "    {:>6}  {}", signed(r.points), r.message);
+            // Points right-aligned in six columns, as `{:>6}` would.
+            let mut points = String::with_capacity(12);
+            push_signed(&mut points, r.points);
+            out.push_str("    ");
+            for _ in points.chars().count()..6 {
+                out.push(' ');
+            }
+            out.push_str(&points);
+            out.push_str("  ");
+            out.push_str(&r.message);
             // Written in place: a reason can cite thousands of events.
             if !r.fields.is_empty() || !r.events.is_empty() {
                 out.push_str("  [");
@@ -118,30 +153,46 @@ pub fn text(e: &Explanation) -> String {
             out.push('\n');
         }
     }
-    let _ = writeln!(out, "\nStage gates (highest first):");
+    out.push_str("\nStage gates (highest first):\n");
     for st in &e.stages {
-        let _ = writeln!(out, "  {}: {}", st.stage, if st.passed { "all gates pass" } else { "not reached" });
+        line(
+            &mut out,
+            &["  ", st.stage.as_str(), ": ", if st.passed { "all gates pass" } else { "not reached" }],
+        );
         for g in &st.gates {
             let mark = if g.passed { "pass" } else { "FAIL" };
             let label = if g.description.is_empty() { &g.name } else { &g.description };
-            let _ = writeln!(
-                out,
-                "    [{mark}] {label}: {} {} {} (is {})",
-                g.subject, g.operator, g.required, g.actual
+            line(
+                &mut out,
+                &[
+                    "    [",
+                    mark,
+                    "] ",
+                    label,
+                    ": ",
+                    &g.subject,
+                    " ",
+                    &g.operator,
+                    " ",
+                    &g.required,
+                    " (is ",
+                    &g.actual,
+                    ")",
+                ],
             );
         }
     }
-    let _ = writeln!(out, "\nNext step:");
-    let _ = writeln!(out, "  {}", e.gap.summary);
+    out.push_str("\nNext step:\n");
+    line(&mut out, &["  ", &e.gap.summary]);
     for g in &e.gap.failing_gates {
         if !g.hint.is_empty() {
-            let _ = writeln!(out, "  - {}", g.hint);
+            line(&mut out, &["  - ", &g.hint]);
         }
     }
     if !e.warnings.is_empty() {
-        let _ = writeln!(out, "\nWarnings:");
+        out.push_str("\nWarnings:\n");
         for w in &e.warnings {
-            let _ = writeln!(out, "  - {w}");
+            line(&mut out, &["  - ", w]);
         }
     }
     out

@@ -580,6 +580,7 @@ impl Policy {
                     subject_text: g.subject.clone(),
                     subject,
                     op: g.op,
+                    operand_text: g.operand.to_string(),
                     operand: g.operand.clone(),
                     description: g.description.clone(),
                     hint: g.hint.clone(),
