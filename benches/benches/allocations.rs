@@ -1,0 +1,92 @@
+//! Heap allocations per decision: a deterministic figure, unlike time on a
+//! shared machine, so a change that adds allocations on the request path
+//! shows up here even when the timing noise hides it.
+//!
+//! Run: `cargo bench -p hql-benches --bench allocations`. A counting global
+//! allocator sees every allocation of this process: everything with the
+//! scorers linked statically, and the host's side (the pipeline, the copy of
+//! each plugin's output, the decision) with the scorers loaded from their
+//! shared libraries, which allocate through their own allocator. Results and
+//! how to read them: docs/performance.md.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hql_benches::leads::{AS_OF_MS, generate};
+use hql_qualifier::{Engine, LoadOptions, ScorerSource};
+
+/// The system allocator, counting calls and bytes.
+struct Counting;
+
+static CALLS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged; the counters are
+// plain relaxed atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        CALLS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        CALLS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const LEADS: usize = 256;
+const ROUNDS: usize = 8;
+
+fn engine(scorers: ScorerSource) -> Engine {
+    Engine::load(&LoadOptions { policy_path: hql_benches::default_policy(), scorers })
+        .expect("default policy loads")
+}
+
+/// Allocations and bytes per lead over `ROUNDS` passes, after one pass to
+/// warm the per-thread buffer pools.
+fn per_lead(run: impl Fn(&hql_plugin_api::record::LeadRecord)) -> (f64, f64) {
+    let leads = generate(42, LEADS);
+    leads.iter().for_each(&run);
+    let (calls, bytes) = (CALLS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+    for _ in 0..ROUNDS {
+        leads.iter().for_each(&run);
+    }
+    let n = (LEADS * ROUNDS) as f64;
+    ((CALLS.load(Ordering::Relaxed) - calls) as f64 / n, (BYTES.load(Ordering::Relaxed) - bytes) as f64 / n)
+}
+
+fn main() {
+    hql_benches::build_plugins().expect("plugins build");
+    let dynamic = engine(ScorerSource::PluginDir(hql_benches::artifact_dir()));
+    let fixed = engine(ScorerSource::Static(vec![
+        ("hql_bant".to_string(), hql_bant::hql_native_scorer()),
+        ("hql_icp_fit".to_string(), hql_icp_fit::hql_native_scorer()),
+        ("hql_intent".to_string(), hql_intent::hql_native_scorer()),
+        ("hql_product_usage".to_string(), hql_product_usage::hql_native_scorer()),
+        ("hql_trust_nurture".to_string(), hql_trust_nurture::hql_native_scorer()),
+    ]));
+    println!("| what | counted | allocations per lead | bytes per lead |");
+    println!("| --- | --- | ---: | ---: |");
+    let rows: [(&str, &str, (f64, f64)); 4] = [
+        ("qualify, static scorers", "everything", per_lead(|l| drop(fixed.qualify(l, AS_OF_MS)))),
+        ("explain, static scorers", "everything", per_lead(|l| drop(fixed.explain(l, AS_OF_MS)))),
+        ("qualify, plugin libraries", "host side", per_lead(|l| drop(dynamic.qualify(l, AS_OF_MS)))),
+        ("explain, plugin libraries", "host side", per_lead(|l| drop(dynamic.explain(l, AS_OF_MS)))),
+    ];
+    for (what, counted, (calls, bytes)) in rows {
+        println!("| {what} | {counted} | {calls:.1} | {bytes:.0} |");
+    }
+}
