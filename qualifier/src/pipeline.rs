@@ -13,7 +13,6 @@
 //! Every evaluation is counted once, by stage and degradation
 //! (`DecisionMetrics`); the scorer slots time and count their own calls.
 
-
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
 use hql_plugin_api::view::LeadView;
