@@ -16,6 +16,12 @@
 //! handed across the ABI, so whoever allocates still frees. While a thread is
 //! being torn down the pool is gone and buffers are simply allocated and
 //! freed.
+//!
+//! A plugin's pool is a thread-local with a destructor, which glibc runs from
+//! the plugin's own code when the thread exits; it therefore keeps a library
+//! mapped while any thread still holds its pool, even after `dlclose`. A
+//! library replaced by a reload stays in memory until the decision threads
+//! that called it exit (hqld's idle ones do after ten seconds), never less.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
