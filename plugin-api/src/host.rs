@@ -24,16 +24,11 @@ use crate::log::{Level, LogSink};
 use crate::score::{FactKind, FactValue, Reason, Score};
 use crate::view::LeadView;
 
+/// A plugin's string as an owned `String` (lossily when it is not UTF-8).
 fn owned(s: hql_str_t) -> String {
-    // SAFETY: the ABI requires plugin strings to be valid during the callback.
-    let bytes = unsafe { s.as_bytes() };
-    // Plugin strings are untrusted, so they are checked, but almost always
-    // valid: the vectorised check first, the replacing walk only on failure
-    // (it alone was 1.8 % of hqld's CPU under load).
-    match utf8(bytes) {
-        Some(text) => text.to_owned(),
-        None => String::from_utf8_lossy(bytes).into_owned(),
-    }
+    let mut out = String::new();
+    push_text(&mut out, s);
+    out
 }
 
 /// `bytes` as text if they are UTF-8. Almost every string a plugin sends is
@@ -50,7 +45,8 @@ fn utf8(bytes: &[u8]) -> Option<&str> {
 
 /// Appends a plugin's text to `out` (lossily when it is not UTF-8).
 fn push_text(out: &mut String, s: hql_str_t) {
-    // SAFETY: as in `owned`: valid for the callback, and only read here.
+    // SAFETY: the ABI requires plugin strings to be valid during the
+    // callback; they are only read here. Untrusted, so they are checked.
     let bytes = unsafe { s.as_bytes() };
     match utf8(bytes) {
         Some(text) => out.push_str(text),

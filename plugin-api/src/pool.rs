@@ -94,16 +94,18 @@ pub(crate) fn facts(room: usize) -> Vec<Fact> {
     take(|p| p.facts.pop()).unwrap_or_else(|| Vec::with_capacity(room))
 }
 
-/// Keeps a finished score's buffers for reuse (one pool borrow for all).
+/// Keeps a finished score's buffers for reuse (one pool borrow for all;
+/// without a pool, during thread teardown, they are simply dropped).
 pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>) {
-    let mut reasons = Some(reasons);
-    let mut facts = Some(facts);
-    keep(|p| {
-        if let (Some(r), Some(f)) = (reasons.take(), facts.take()) {
-            p.score(r, f);
-        }
-    });
-    // Without a pool (thread teardown) whatever is left is simply dropped.
+    keep(move |p| p.score(reasons, facts));
+}
+
+/// Shelves an emptied vector for reuse unless it is unused or oversized.
+fn shelve<T>(shelf: &mut Vec<Vec<T>>, mut list: Vec<T>) {
+    if list.capacity() > 0 && list.capacity() <= MAX_VEC_LEN {
+        list.clear();
+        push_bounded(shelf, list);
+    }
 }
 
 impl Pool {
@@ -111,10 +113,9 @@ impl Pool {
         if let Cow::Owned(mut s) = text
             && s.capacity() > 0
             && s.capacity() <= MAX_STRING_BYTES
-            && self.strings.len() < MAX_ENTRIES
         {
             s.clear();
-            self.strings.push(s);
+            push_bounded(&mut self.strings, s);
         }
     }
 
@@ -126,14 +127,8 @@ impl Pool {
             for path in paths.drain(..) {
                 self.text(path);
             }
-            if paths.capacity() > 0 && paths.capacity() <= MAX_VEC_LEN {
-                push_bounded(&mut self.paths, paths);
-            }
-            let mut indexes = r.events;
-            if indexes.capacity() > 0 && indexes.capacity() <= MAX_VEC_LEN {
-                indexes.clear();
-                push_bounded(&mut self.indexes, indexes);
-            }
+            shelve(&mut self.paths, paths);
+            shelve(&mut self.indexes, r.events);
         }
         for f in facts.drain(..) {
             self.text(f.name);
@@ -141,12 +136,8 @@ impl Pool {
                 self.text(t);
             }
         }
-        if reasons.capacity() > 0 && reasons.capacity() <= MAX_VEC_LEN {
-            push_bounded(&mut self.reasons, reasons);
-        }
-        if facts.capacity() > 0 && facts.capacity() <= MAX_VEC_LEN {
-            push_bounded(&mut self.facts, facts);
-        }
+        shelve(&mut self.reasons, reasons);
+        shelve(&mut self.facts, facts);
     }
 }
 
