@@ -18,6 +18,7 @@
 //! warnings (an export that failed) go to the logs only.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing::Level;
@@ -54,6 +55,24 @@ pub fn init(format: LogFormat, level: &str, tracer: Option<SdkTracer>) {
             .with_target("opentelemetry", LevelFilter::OFF);
         tracing_opentelemetry::layer().with_tracer(tracer).with_filter(spans)
     });
+    let exporting = traces.is_some();
     // `try_init` fails only when a subscriber is already set; that one wins.
-    let _already_set = tracing_subscriber::registry().with(logs).with(traces).try_init();
+    if tracing_subscriber::registry().with(logs).with(traces).try_init().is_ok() {
+        SPANS_EXPORTED.store(exporting, Ordering::Relaxed);
+    }
+}
+
+/// Whether the installed subscriber sends spans to an exporter.
+static SPANS_EXPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`init`] installed a subscriber that exports spans (OTLP on).
+///
+/// What is recorded on a span after it was opened only reaches an
+/// exporter: the log formatter shows a span's fields on the lines written
+/// inside it, and the ones recorded at the end come after the last of them.
+/// It is also the expensive part of a span for the JSON formatter, which
+/// parses and rewrites the span's fields on every `record`; so code that
+/// records late outcomes asks this first.
+pub(crate) fn spans_exported() -> bool {
+    SPANS_EXPORTED.load(Ordering::Relaxed)
 }

@@ -9,6 +9,11 @@
 //! receives (see `otlp`); either way every log line written while a
 //! call is handled names the call.
 //!
+//! The closing fields are recorded on the span only when spans are exported:
+//! the log formatter has no use for them (the closing log line carries
+//! them), and recording them costs the JSON formatter a parse and a rewrite
+//! of the span's fields each.
+//!
 //! The log line (target `hql_server::rpc_trace`, message `rpc`) is written
 //! when the call's status is known, with the method, the gRPC code, the
 //! duration in milliseconds, the peer and the lead count: at DEBUG for every
@@ -42,7 +47,7 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::metrics::MethodTable;
+use crate::metrics::{MethodMetrics, MethodTable};
 
 /// The tower layer; see the module docs.
 #[derive(Clone, Debug)]
@@ -120,12 +125,12 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
-        let [_, service, method] = self.methods.lookup(request.uri().path()).label_values();
+        let rpc = Arc::clone(self.methods.lookup(request.uri().path()));
+        let [_, service, method] = rpc.label_values();
         let peer = request.extensions().get::<TcpConnectInfo>().and_then(TcpConnectInfo::remote_addr);
-        let name = if method == "unknown" { "unknown".to_owned() } else { format!("{service}/{method}") };
         let span = tracing::info_span!(
             "rpc",
-            otel.name = %name,
+            otel.name = rpc.rpc_name(),
             otel.kind = "server",
             otel.status_code = Empty,
             rpc.system = "grpc",
@@ -144,7 +149,7 @@ where
         let leads = LeadCount::new();
         request.extensions_mut().insert(leads.clone());
         let inner = span.in_scope(|| self.inner.call(request));
-        let call = CallLog { name, peer, started: Instant::now(), span, leads, finished: false };
+        let call = CallLog { rpc, peer, started: Instant::now(), span, leads, finished: false };
         TracedFuture { inner, call: Some(call) }
     }
 }
@@ -153,7 +158,7 @@ where
 /// CANCELLED if dropped first.
 #[derive(Debug)]
 struct CallLog {
-    name: String,
+    rpc: Arc<MethodMetrics>,
     peer: Option<SocketAddr>,
     started: Instant,
     span: Span,
@@ -169,6 +174,24 @@ impl CallLog {
         self.finished = true;
         let elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0;
         let leads = self.leads.get();
+        if crate::logging::spans_exported() {
+            self.record_outcome(code, leads);
+        }
+        let (method, span) = (self.rpc.rpc_name(), &self.span);
+        let peer = self.peer.map(tracing::field::display);
+        if matches!(code, Code::Internal | Code::Unknown | Code::DataLoss) {
+            tracing::error!(parent: span, method, code = ?code, elapsed_ms, peer, leads, "rpc");
+        } else {
+            tracing::debug!(parent: span, method, code = ?code, elapsed_ms, peer, leads, "rpc");
+        }
+    }
+}
+
+impl CallLog {
+    /// Records the call's outcome on its span, for the exporter: the log
+    /// line above carries the same fields, and no line is written in the
+    /// span after it (see [`crate::logging::spans_exported`]).
+    fn record_outcome(&self, code: Code, leads: Option<u64>) {
         self.span.record("rpc.grpc.status_code", code as i32);
         if let Some(leads) = leads {
             // As i64: OpenTelemetry has no unsigned integers, and the bridge
@@ -177,13 +200,6 @@ impl CallLog {
         }
         if server_failed(code) {
             self.span.record("otel.status_code", "ERROR");
-        }
-        let (method, span) = (self.name.as_str(), &self.span);
-        let peer = self.peer.map(tracing::field::display);
-        if matches!(code, Code::Internal | Code::Unknown | Code::DataLoss) {
-            tracing::error!(parent: span, method, code = ?code, elapsed_ms, peer, leads, "rpc");
-        } else {
-            tracing::debug!(parent: span, method, code = ?code, elapsed_ms, peer, leads, "rpc");
         }
     }
 }

@@ -126,6 +126,8 @@ impl MethodTable {
 pub(crate) struct MethodMetrics {
     /// `grpc_type`, `grpc_service`, `grpc_method`.
     labels: [Label; 3],
+    /// `service/method`, or `unknown`: the name of the call's span.
+    rpc_name: String,
     started: OnceLock<Counter>,
     handled: [OnceLock<Counter>; GrpcCode::COUNT],
     handling: OnceLock<Histogram>,
@@ -141,6 +143,7 @@ impl MethodMetrics {
                 Label::new("grpc_service", service.to_owned()),
                 Label::new("grpc_method", method.to_owned()),
             ],
+            rpc_name: if method == UNKNOWN { UNKNOWN.to_owned() } else { format!("{service}/{method}") },
             started: OnceLock::new(),
             handled: [const { OnceLock::new() }; GrpcCode::COUNT],
             handling: OnceLock::new(),
@@ -152,6 +155,12 @@ impl MethodMetrics {
     /// The `grpc_type`, `grpc_service` and `grpc_method` label values.
     pub(crate) fn label_values(&self) -> [&str; 3] {
         self.labels.each_ref().map(Label::value)
+    }
+
+    /// `hql.v1.LeadQualificationService/Qualify`, as OpenTelemetry names
+    /// an RPC's span; `unknown` for a path naming no routed method.
+    pub(crate) fn rpc_name(&self) -> &str {
+        &self.rpc_name
     }
 
     /// Counts a call started.

@@ -46,10 +46,10 @@ pub use crate::shed::{IN_FLIGHT as REQUESTS_IN_FLIGHT, SHED_TOTAL as REQUESTS_SH
 pub use endpoint::{METRICS_PATH, MetricsEndpoint};
 pub(crate) use grpc::GrpcMetricsLayer;
 pub use info::{BUILD_INFO, POLICY_INFO, SCORER_INFO};
-pub(crate) use methods::MethodTable;
 pub use methods::{
     HANDLED_TOTAL, HANDLING_BUCKETS, HANDLING_SECONDS, MSG_RECEIVED_TOTAL, MSG_SENT_TOTAL, STARTED_TOTAL,
 };
+pub(crate) use methods::{MethodMetrics, MethodTable};
 pub use reload::{RELOAD_FAILED, RELOADS_TOTAL};
 
 /// The Prometheus recorder could not be installed.
