@@ -19,10 +19,9 @@
 //!   counted in `bottom_funnel_events`, the fact policies gate SQL and HQL on:
 //!   "asked for sales" means asked recently, not once last spring.
 //!
-//! Grouping is by type in a `BTreeMap`, so the output order never depends on
-//! hashing; ages come from `Context::days_since`, never from a clock.
-
-use std::collections::BTreeMap;
+//! Grouping is by type, kept in type order ([`Groups`]), so the output order
+//! never depends on hashing; ages come from `Context::days_since`, never
+//! from a clock.
 
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
 
@@ -72,6 +71,39 @@ impl<'a> Group<'a> {
     }
 }
 
+/// Groups by event type, in type order.
+///
+/// A sorted vector rather than a `BTreeMap`: a lead has a handful of types,
+/// and a map's node (eleven groups) is too large for glibc's per-thread
+/// cache, so each lead's first insert was a trip through the shared heap,
+/// often with a consolidation of its free lists.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Groups<'a>(Vec<Group<'a>>);
+
+impl<'a> Groups<'a> {
+    /// The group of `event_type`, added (scored by `rule`) if it is new.
+    fn of(&mut self, event_type: &'a str, rule: Option<&'a TypeRule>) -> &mut Group<'a> {
+        let at = match self.0.binary_search_by(|g| g.event_type.cmp(event_type)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, Group::new(event_type, rule));
+                at
+            }
+        };
+        &mut self.0[at]
+    }
+
+    /// The groups, in type order.
+    pub(crate) fn values(&self) -> std::slice::Iter<'_, Group<'a>> {
+        self.0.iter()
+    }
+
+    /// No events were grouped.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// The most recent bottom-funnel event.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Latest<'a> {
@@ -87,9 +119,9 @@ pub(crate) struct Latest<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Tally<'a> {
     /// Counted events (within max age, not negative) per type.
-    pub(crate) types: BTreeMap<&'a str, Group<'a>>,
+    pub(crate) types: Groups<'a>,
     /// Negative-type events per type, any age.
-    pub(crate) negatives: BTreeMap<&'a str, Group<'a>>,
+    pub(crate) negatives: Groups<'a>,
     /// Events answered negatively (within max age).
     pub(crate) negative_responses: Option<Group<'a>>,
     /// Indexes of events older than `max_age_days`.
@@ -134,10 +166,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         let age = ctx.days_since(event.occurred_at()).max(0.0);
 
         if let Some(r) = rule.filter(|r| r.stage == Stage::Negative) {
-            t.negatives
-                .entry(event_type)
-                .or_insert_with(|| Group::new(event_type, Some(r)))
-                .add(&event, age, 0.0, false);
+            t.negatives.of(event_type, Some(r)).add(&event, age, 0.0, false);
             continue;
         }
         if age > rules.max_age_days {
@@ -162,12 +191,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         };
         let multiplier = if third_party { rules.third_party_multiplier } else { 1.0 };
         let points = rule.map_or(0.0, |r| r.points) * multiplier * weight;
-        t.types.entry(event_type).or_insert_with(|| Group::new(event_type, rule)).add(
-            &event,
-            age,
-            points,
-            third_party,
-        );
+        t.types.of(event_type, rule).add(&event, age, points, third_party);
 
         t.third_party += usize::from(third_party);
         if age <= RECENT_WINDOW_DAYS {
