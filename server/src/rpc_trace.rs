@@ -100,10 +100,11 @@ impl LeadCount {
         self.0.store(u64::try_from(n).unwrap_or(u64::MAX - 1), Ordering::Relaxed);
     }
 
-    /// Records one more lead.
-    pub(crate) fn add_one(&self) {
-        let _ = self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-            Some(if n == LeadCount::UNSET { 1 } else { n.saturating_add(1) })
+    /// Records `n` more leads.
+    pub(crate) fn add(&self, n: usize) {
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        let _ = self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            Some(if old == LeadCount::UNSET { n } else { old.saturating_add(n).min(u64::MAX - 1) })
         });
     }
 

@@ -397,6 +397,42 @@ async fn a_stream_answers_in_order_and_survives_a_bad_item() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_sent_all_at_once_is_answered_whole_and_in_order() {
+    use pb::qualify_batch_result::Outcome;
+
+    let server = TestServer::start(Limits::default()).await;
+    let mut client = server.client().await;
+    // Everything is queued, and the stream closed, before the call starts:
+    // the server finds the messages waiting and decides them in groups,
+    // with a bad one inside the second group and the end of the stream
+    // arriving with the last.
+    const SENT: usize = 40;
+    const BAD: usize = 17;
+    let (tx, rx) = mpsc::channel(SENT);
+    for i in 0..SENT {
+        let item = (i != BAD).then(|| lead(&format!("g{i}"), i % 3));
+        tx.send(pb::QualifyStreamRequest { lead: item, as_of: ts(AS_OF_SECONDS) }).await.expect("send");
+    }
+    drop(tx);
+    let mut responses =
+        client.qualify_stream(ReceiverStream::new(rx)).await.expect("stream opens").into_inner();
+    for i in 0..SENT {
+        let response = responses.message().await.expect("ok").expect("an answer");
+        assert_eq!(response.index, i as u64);
+        match response.result.expect("result").outcome.expect("outcome") {
+            Outcome::Error(error) if i == BAD => {
+                assert_eq!(error.code, Code::InvalidArgument as i32);
+                assert_eq!(bad_request_fields(&error), ["lead"]);
+            }
+            Outcome::Decision(d) if i != BAD => assert_eq!(d.lead_id, format!("g{i}")),
+            other => panic!("answer {i}: unexpected {other:?}"),
+        }
+    }
+    assert!(responses.message().await.expect("clean end").is_none());
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passed_deadline_is_deadline_exceeded_not_cancelled() {
     let server = TestServer::start(Limits::default()).await;
     let mut client = server.raw_client().await;

@@ -1,16 +1,20 @@
 //! QualifyStream: leads in as they come, results out in the same order.
 //!
 //! A task reads the request stream and answers each message as it arrives,
-//! with its 0-based `index`. A malformed lead gets its own error result
+//! with its 0-based `index`. Messages that have already arrived when the
+//! task reads are decided together, up to [`GROUP_MAX`], in one hop to a
+//! decision thread (as a batch is): a stream kept busy by its caller then
+//! pays for the hop once per group instead of once per lead, and one that
+//! sends a lead at a time sees no difference. A malformed lead gets its own error result
 //! (paths under `lead` and `as_of`, as in Qualify) and the stream goes on;
 //! only what breaks the stream itself ends it: an undecodable or oversized
 //! message (tonic's status is passed on), or the caller's deadline, which
 //! tonic does not enforce on streaming responses and which this task reports
-//! as DEADLINE_EXCEEDED. The response channel is bounded, so a caller that
+//! as DEADLINE_EXCEEDED (a group is answered whole or not at all). The response channel is bounded, so a caller that
 //! stops reading stops the task instead of growing a queue; a caller that
 //! hangs up ends it.
 
-use crate::current::CurrentEngine;
+use futures::FutureExt;
 use hql_proto::pb;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -18,15 +22,19 @@ use tonic::{Request, Status, Streaming};
 use tracing::Instrument;
 
 use super::batch::outcome;
-use super::{QualificationService, decide};
+use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
 use crate::convert::{decision, lead};
+use crate::current::CurrentEngine;
 use crate::deadline::Deadline;
 use crate::rpc_trace::LeadCount;
 use crate::status::RequestError;
 
 /// Responses buffered ahead of a slow reader.
 const RESPONSE_BUFFER: usize = 32;
+
+/// Most messages decided together in one hop to a decision thread.
+const GROUP_MAX: usize = 16;
 
 type Reply = Result<pb::QualifyStreamResponse, Status>;
 
@@ -58,7 +66,7 @@ async fn answer(
 ) {
     let mut index: u64 = 0;
     loop {
-        let next = tokio::select! {
+        let first = tokio::select! {
             () = deadline.elapsed() => {
                 // Best effort: the caller may be gone already.
                 let _ = tx.send(Err(deadline.exceeded().into())).await;
@@ -67,58 +75,114 @@ async fn answer(
             () = tx.closed() => return,
             next = inbound.message() => next,
         };
-        let message = match next {
-            Ok(Some(message)) => {
-                if let Some(count) = &count {
-                    count.add_one();
-                }
-                message
-            }
+        let (group, after) = match first {
+            Ok(Some(message)) => gather(message, &mut inbound),
             Ok(None) => return,
             Err(status) => {
                 let _ = tx.send(Err(status)).await;
                 return;
             }
         };
-        let reply = match decide_one(&engine, &limits, deadline, message).await {
-            Ok(result) => Ok(pb::QualifyStreamResponse { index, result: Some(result) }),
-            Err(exceeded) => Err(Status::from(exceeded)),
+        if let Some(count) = &count {
+            count.add(group.len());
+        }
+        let results = match decide_group(&engine, &limits, deadline, group).await {
+            Ok(results) => results,
+            Err(exceeded) => {
+                let _ = tx.send(Err(exceeded.into())).await;
+                return;
+            }
         };
-        let last = reply.is_err();
-        tokio::select! {
-            sent = tx.send(reply) => {
-                if sent.is_err() || last {
+        for result in results {
+            let reply = Ok(pb::QualifyStreamResponse { index, result: Some(result) });
+            tokio::select! {
+                sent = tx.send(reply) => {
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+                () = deadline.elapsed() => {
+                    // The reader is slow: the status still has to follow the
+                    // responses already queued, or the stream would end as OK.
+                    let _ = tx.send(Err(deadline.exceeded().into())).await;
                     return;
                 }
             }
-            () = deadline.elapsed() => {
-                // The reader is slow: the status still has to follow the
-                // responses already queued, or the stream would end as OK.
-                let _ = tx.send(Err(deadline.exceeded().into())).await;
+            index += 1;
+        }
+        match after {
+            After::More => {}
+            After::End => return,
+            After::Failed(status) => {
+                let _ = tx.send(Err(status)).await;
                 return;
             }
         }
-        index += 1;
     }
 }
 
-/// One message's result: its decision or its own error. `Err` only when
-/// the deadline passed, which ends the stream.
-async fn decide_one(
+/// What the request stream did after the last message of a group.
+enum After {
+    /// Nothing yet, or another message beyond [`GROUP_MAX`]: read on.
+    More,
+    /// It ended: answer the group, then close the response stream.
+    End,
+    /// It failed: answer the group, then pass the status on.
+    Failed(Status),
+}
+
+/// `first` and the messages that have already arrived behind it, up to
+/// [`GROUP_MAX`], without waiting for more.
+fn gather(
+    first: pb::QualifyStreamRequest,
+    inbound: &mut Streaming<pb::QualifyStreamRequest>,
+) -> (Vec<pb::QualifyStreamRequest>, After) {
+    let mut group = Vec::with_capacity(GROUP_MAX);
+    group.push(first);
+    while group.len() < GROUP_MAX {
+        // `message` is cancel-safe: a poll that finds nothing loses nothing.
+        match inbound.message().now_or_never() {
+            None => break,
+            Some(Ok(Some(message))) => group.push(message),
+            Some(Ok(None)) => return (group, After::End),
+            Some(Err(status)) => return (group, After::Failed(status)),
+        }
+    }
+    (group, After::More)
+}
+
+/// Each message's result, in order: its decision or its own error. `Err`
+/// only when the deadline passed, which ends the stream.
+async fn decide_group(
     engine: &CurrentEngine,
     limits: &Limits,
     deadline: Deadline,
-    message: pb::QualifyStreamRequest,
-) -> Result<pb::QualifyBatchResult, RequestError> {
-    let pb::QualifyStreamRequest { lead, as_of } = message;
-    let (record, as_of_ms) = match lead::lead_and_as_of(lead, as_of, limits) {
-        Ok(valid) => valid,
-        Err(violations) => return Ok(outcome(Err(violations.into()))),
-    };
-    // Per message, so a long-lived stream follows policy reloads.
+    group: Vec<pb::QualifyStreamRequest>,
+) -> Result<Vec<pb::QualifyBatchResult>, RequestError> {
+    let n = group.len();
+    // Per group, so a long-lived stream follows policy reloads.
     let engine = engine.get();
-    match decide(deadline, move || Ok(decision::decision(engine.qualify(&record, as_of_ms)))).await {
+    let limits = *limits;
+    let decided = decide(deadline, move || {
+        group
+            .into_iter()
+            .map(|pb::QualifyStreamRequest { lead, as_of }| {
+                deadline.check()?;
+                Ok(outcome(lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
+                    |(record, as_of_ms)| guarded(|| decision::decision(engine.qualify(&record, as_of_ms))),
+                )))
+            })
+            .collect()
+    })
+    .await;
+    match decided {
         Err(exceeded @ RequestError::DeadlineExceeded { .. }) => Err(exceeded),
-        decided => Ok(outcome(decided)),
+        Err(failed) => {
+            // The group's worker failed as a whole (the pool is shutting
+            // down): each message gets that error as its own result.
+            let failed = outcome(Err(failed));
+            Ok(vec![failed; n])
+        }
+        decided => decided,
     }
 }
