@@ -108,7 +108,7 @@ pub struct Cli {
     pub max_concurrent_requests: Option<usize>,
 
     /// Threads that run decisions (plugin code); calls beyond them queue
-    /// [env: HQL_LIMITS_DECISION_THREADS] [default: 4 per core]
+    /// [env: HQL_LIMITS_DECISION_THREADS] [default: 1 per core, at least 2]
     #[arg(long, value_name = "N", value_parser = value::positive_count)]
     pub decision_threads: Option<usize>,
 

@@ -44,15 +44,17 @@ pub const DEFAULT_MAX_BATCH_SIZE: usize = 1_000;
 /// would only queue inside the server; refusing them tells the client at
 /// once, so it can back off or go to another replica.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
-/// Default `limits.decision_threads`: four per core the process may use.
-/// Decisions are CPU work of microseconds to milliseconds; a few threads
-/// per core keep every core busy while one thread waits on a slow plugin,
-/// and a bounded pool keeps memory and context switches bounded under load
-/// (tokio's default of 512 blocking threads grew past 250 threads and
-/// 450 MiB RSS in the load harness). Calls beyond it queue, up to
-/// `max_concurrent_requests`.
+/// Default `limits.decision_threads`: one per core the process may use, and
+/// at least two. Decisions are CPU work of microseconds to milliseconds,
+/// so more threads than cores only take turns on them: under unary load on
+/// two cores, 2 threads served 18 % more Qualify calls/s than 8 (three
+/// back-to-back pairs), the extra threads costing context
+/// switches and wake-ups (docs/performance.md). Two at least, so one slow
+/// scorer call does not hold every decision on a one-core pod; a call that
+/// never returns is the watchdog's business, not this pool's. Calls beyond
+/// it queue, up to `max_concurrent_requests`.
 pub fn default_decision_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).saturating_mul(4).max(4)
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).max(2)
 }
 /// Default `keepalive.interval`: a PING after a minute without frames,
 /// well under the idle timeouts of cloud load balancers (350 s and more),

@@ -398,7 +398,7 @@ fn the_help_names_every_variable_and_default() {
         assert!(help.contains(&format!("[env: {}", key.env)), "--{}: {help}", key.flag);
         if key == keys::DECISION_THREADS {
             // Depends on the machine's cores; the help says how.
-            assert!(help.contains("[default: 4 per core]"), "--{}: {help}", key.flag);
+            assert!(help.contains("[default: 1 per core, at least 2]"), "--{}: {help}", key.flag);
         } else if key != keys::PLUGIN_DIR {
             let default = &source(&defaults, key.file).value;
             assert!(help.contains(&format!("[default: {default}]")), "--{}: {help}", key.flag);
