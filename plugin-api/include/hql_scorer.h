@@ -87,7 +87,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define HQL_ABI_MAJOR 1
-#define HQL_ABI_MINOR 0
+#define HQL_ABI_MINOR 1
 /* "HQLS" read as a big-endian 32-bit integer. */
 #define HQL_SCORER_MAGIC 0x48514C53u
 /* Name of the one symbol a plugin exports. */
@@ -265,12 +265,29 @@ typedef struct hql_lead {
     size_t attributes_len;
 } hql_lead_t;
 
-/* Per-call context. OWNERSHIP: host, valid during `score`. */
+/* Per-call context. OWNERSHIP: host, valid during `score`.
+ * 1.0 ends at `future_events_hidden` (struct_size 24); 1.1 appends
+ * `reason_limit` (struct_size 32). Read `reason_limit` only when
+ * struct_size >= 32, and treat it as 0 otherwise. */
 typedef struct hql_score_context {
     uint32_t struct_size;
     int64_t as_of;           /* ms since epoch: "now" for this decision */
     uint32_t future_events_hidden; /* events after as_of the host withheld */
+    /* Since 1.1. How many of this call's reasons the host will use.
+     * 0: all of them (Explain; every 1.0 host).
+     * N > 0: only the N with the largest |points|, among reasons whose points
+     * are finite and non-zero; between equal |points|, the one added first.
+     * Qualify returns a policy's top reasons and nothing else, so it asks
+     * for that many. A plugin MAY then add only those N reasons (the SDK
+     * does) and skip copying the rest; the host keeps exactly those N
+     * whatever it is sent, so adding all of them is also correct, only
+     * slower. Facts, disqualifiers and the score are always wanted. */
+    uint32_t reason_limit;
+    uint32_t reserved;       /* 0; room for the next minor without growing */
 } hql_score_context_t;
+
+/* struct_size of a context that carries `reason_limit`. */
+#define HQL_SCORE_CONTEXT_SIZE_V1_1 32u
 
 /* ---------------------------------------------------------------- results */
 

@@ -18,7 +18,7 @@ use std::ffi::c_void;
 /// Incompatible changes bump the major; the host refuses any other major.
 pub const HQL_ABI_MAJOR: u16 = 1;
 /// Appends bump the minor; the host loads plugins with a minor ≤ its own.
-pub const HQL_ABI_MINOR: u16 = 0;
+pub const HQL_ABI_MINOR: u16 = 1;
 /// `"HQLS"` read as a big-endian integer.
 pub const HQL_SCORER_MAGIC: u32 = 0x4851_4C53;
 /// The one symbol a plugin exports.
@@ -248,6 +248,22 @@ pub struct hql_score_context_t {
     pub struct_size: u32,
     pub as_of: i64,
     pub future_events_hidden: u32,
+    /// Since 1.1: 0 = every reason is used; N = only the N with the largest
+    /// |points| (finite, non-zero; ties to the earlier). See the header.
+    pub reason_limit: u32,
+    /// Since 1.1: 0.
+    pub reserved: u32,
+}
+
+/// `struct_size` of a context that carries `reason_limit` (ABI 1.1).
+pub const HQL_SCORE_CONTEXT_SIZE_V1_1: u32 = 32;
+
+impl hql_score_context_t {
+    /// `reason_limit` when the context is large enough to carry it (a 1.0
+    /// host's is not), else 0: every reason.
+    pub fn reason_limit(&self) -> u32 {
+        if self.struct_size >= HQL_SCORE_CONTEXT_SIZE_V1_1 { self.reason_limit } else { 0 }
+    }
 }
 
 /// Opaque host handle for one `score` call's output.

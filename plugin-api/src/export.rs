@@ -161,16 +161,18 @@ unsafe extern "C" fn score<S: Scorer>(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: host-owned views valid for this call.
         let (lead, raw_ctx) = unsafe { (Lead::from_raw(&*lead), &*ctx) };
-        let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger);
-        inst.scorer.score(&lead, &ctx)
+        let reason_limit = raw_ctx.reason_limit() as usize;
+        let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger)
+            .with_reason_limit(reason_limit);
+        (inst.scorer.score(&lead, &ctx), reason_limit)
     }));
     match outcome {
-        Ok(Ok(score)) => {
+        Ok((Ok(score), reason_limit)) => {
             // Emitting only copies plain data through host callbacks; keep it
             // inside catch_unwind anyway so no unwind can ever escape.
             let emitted = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: api is the host's static table; result is valid for this call.
-                unsafe { emit(&*api, result, &score) }
+                unsafe { emit(&*api, result, &score, reason_limit) }
             }));
             // The host has copied everything it keeps: the buffers go back
             // to this thread's pool for the next call.
@@ -184,7 +186,7 @@ unsafe extern "C" fn score<S: Scorer>(
                 }
             }
         }
-        Ok(Err(e)) => {
+        Ok((Err(e), _)) => {
             // SAFETY: as above.
             unsafe { ((*api).fail)(result, s(&e.message)) };
             HQL_ERROR
@@ -198,16 +200,18 @@ unsafe extern "C" fn score<S: Scorer>(
     }
 }
 
-/// Copies a [`Score`] into the host through its callbacks.
+/// Copies a [`Score`] into the host through its callbacks; under a
+/// `reason_limit` (Qualify), only the reasons the host will use.
 ///
 /// # Safety
 /// `result` must be the handle of the current score call.
-unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score) {
+unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, reason_limit: usize) {
     // SAFETY (all calls below): `result` is valid for this call and every
     // pointer we pass lives until the callback returns; the host copies.
     unsafe { (api.set_score)(result, score.value()) };
     let mut fields: Vec<hql_str_t> = Vec::new();
-    for r in score.reasons() {
+    let reasons = score.reasons();
+    let mut send = |r: &crate::score::Reason| {
         fields.clear();
         fields.extend(r.fields.iter().map(|f| s(f)));
         let raw = hql_reason_t {
@@ -220,6 +224,11 @@ unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score) {
             evidence_events_len: r.events.len(),
         };
         unsafe { (api.add_reason)(result, &raw) };
+    };
+    if reason_limit == 0 {
+        reasons.iter().for_each(&mut send);
+    } else {
+        score.top_reason_positions(reason_limit).into_iter().for_each(|i| send(&reasons[i]));
     }
     for f in score.facts() {
         let mut raw = hql_fact_t {

@@ -73,19 +73,31 @@ fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
 
 /// What one `score` call produced, as collected by the host.
 #[derive(Debug, Default)]
-pub struct Collected {
+pub struct Collected<'i> {
     /// The score with reasons, facts and disqualifiers.
     pub score: Score,
     /// Whether `set_score` was called at all.
     pub score_set: bool,
     /// The message passed to `fail`, if any.
     pub failure: Option<String>,
+    /// Reasons kept at most (0: all), from the call's `reason_limit`.
+    pub reason_limit: usize,
+    /// The fact names the plugin declared, borrowed from its descriptor: a
+    /// fact set under one of them is stored under the declared name instead
+    /// of a copy (most facts of every call).
+    pub declared_facts: &'i [&'static str],
 }
 
-impl Collected {
+impl<'i> Collected<'i> {
     /// Empty, with room for what a bundled scorer typically returns.
-    pub fn new() -> Collected {
-        Collected { score: Score::new(0.0), score_set: false, failure: None }
+    pub fn new() -> Collected<'i> {
+        Collected {
+            score: Score::new(0.0),
+            score_set: false,
+            failure: None,
+            reason_limit: 0,
+            declared_facts: &[],
+        }
     }
 }
 
@@ -130,18 +142,16 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         // Every string is copied (the plugin's memory is only borrowed for
         // this callback) into buffers from this thread's pool, which the
         // host refills when it recycles the decision's scores.
-        let mut message = crate::pool::string();
-        push_text(&mut message, r.message);
-        let mut fields = crate::pool::paths();
-        fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| pooled(*f)));
-        let mut events = crate::pool::indexes();
-        events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
-        c.score.push_reason(Reason {
-            code: pooled(r.code),
-            message: Cow::Owned(message),
-            points: r.points,
-            fields,
-            events,
+        // Under a reason limit (Qualify) only what the decision can show is
+        // copied; a plugin that sends more is held to the limit here.
+        c.score.offer_reason(c.reason_limit, r.points, || {
+            let mut message = crate::pool::string();
+            push_text(&mut message, r.message);
+            let mut fields = crate::pool::paths();
+            fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| pooled(*f)));
+            let mut events = crate::pool::indexes();
+            events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
+            Reason { code: pooled(r.code), message: Cow::Owned(message), points: r.points, fields, events }
         });
     }));
 }
@@ -168,7 +178,13 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
             Some(FactKind::Text) => FactValue::Text(Cow::Owned(owned(f.text))),
             None => return,
         };
-        c.score.fact(pooled(f.name), value);
+        // SAFETY: host-owned for this call (see `push_text`).
+        let bytes = unsafe { f.name.as_bytes() };
+        let name = match c.declared_facts.iter().find(|d| d.as_bytes() == bytes) {
+            Some(declared) => Cow::Borrowed(*declared),
+            None => pooled(f.name),
+        };
+        c.score.fact(name, value);
     }));
 }
 
@@ -230,6 +246,8 @@ pub static HOST_API: hql_host_api_t = hql_host_api_t {
 /// (owning it in an `Arc` shared with requests does exactly that).
 pub struct AbiInstance {
     descriptor: &'static hql_scorer_descriptor_t,
+    /// The descriptor's fact names (valid UTF-8 ones), for [`Collected`].
+    declared_facts: Box<[&'static str]>,
     instance: *mut c_void,
     // Boxed: its address was given to the plugin and must not move.
     _host: Box<HostHandle>,
@@ -253,6 +271,19 @@ pub enum CallError {
     /// The plugin reported success without setting a score.
     #[error("the scorer returned without setting a score")]
     NoScore,
+}
+
+/// The fact names a descriptor declares, as `'static` strings borrowed from
+/// the plugin: its descriptor and what it points to are static and valid
+/// while the library is loaded, which is for ever (the host never unloads a
+/// library; see the header's OWNERSHIP note).
+///
+/// # Safety
+/// `descriptor` must come from a loaded plugin that honours the ABI.
+unsafe fn declared_facts(descriptor: &'static hql_scorer_descriptor_t) -> Box<[&'static str]> {
+    let specs = slice(descriptor.facts, descriptor.facts_len);
+    // SAFETY: plugin-owned static strings, valid for ever (above).
+    specs.iter().filter_map(|f| unsafe { f.name.as_str() }).collect()
 }
 
 impl AbiInstance {
@@ -286,7 +317,9 @@ impl AbiInstance {
             )
         };
         if status == HQL_OK {
-            Ok(AbiInstance { descriptor, instance, _host: host })
+            // SAFETY: the caller vouches for the descriptor.
+            let declared_facts = unsafe { declared_facts(descriptor) };
+            Ok(AbiInstance { descriptor, declared_facts, instance, _host: host })
         } else {
             if errors.errors.is_empty() {
                 errors.errors.push(ConfigError::new("", "the scorer refused its config without saying why"));
@@ -299,6 +332,8 @@ impl AbiInstance {
     pub fn score(&self, view: &LeadView<'_>) -> Result<Score, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
         let mut collected = Collected::new();
+        collected.reason_limit = view.reason_limit() as usize;
+        collected.declared_facts = &self.declared_facts;
         // SAFETY: the view and `collected` outlive the call; the instance is live.
         let status = unsafe {
             score_fn(

@@ -12,6 +12,7 @@
 //! - [`view`]: lays a record out as the ABI's read-only lead view, once per request.
 //! - [`lead`]: the safe borrowed reader scorers get ([`Lead`]).
 //! - [`score`]: what a scorer returns ([`Score`], reasons, facts, disqualifiers).
+//! - `limit`: which reasons a call limited by `reason_limit` keeps (ABI 1.1).
 //! - [`scorer`]: the [`Scorer`] trait and declarations ([`FactSpec`], [`CodeSpec`]).
 //! - [`config`]: typed config with errors that name the key ([`Config`]).
 //! - [`log`]: logging through the host ([`Logger`]).
@@ -27,6 +28,7 @@ pub mod export;
 pub mod host;
 pub mod kinds;
 pub mod lead;
+mod limit;
 pub mod log;
 mod pool;
 pub mod record;

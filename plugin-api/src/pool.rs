@@ -100,6 +100,11 @@ pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>) {
     keep(move |p| p.score(reasons, facts));
 }
 
+/// Keeps the buffers of one reason dropped from a score.
+pub(crate) fn give_reason(reason: Reason) {
+    keep(move |p| p.reason(reason));
+}
+
 /// Shelves an emptied vector for reuse unless it is unused or oversized.
 fn shelve<T>(shelf: &mut Vec<Vec<T>>, mut list: Vec<T>) {
     if list.capacity() > 0 && list.capacity() <= MAX_VEC_LEN {
@@ -119,16 +124,20 @@ impl Pool {
         }
     }
 
+    fn reason(&mut self, r: Reason) {
+        self.text(r.message);
+        self.text(r.code);
+        let mut paths = r.fields;
+        for path in paths.drain(..) {
+            self.text(path);
+        }
+        shelve(&mut self.paths, paths);
+        shelve(&mut self.indexes, r.events);
+    }
+
     fn score(&mut self, mut reasons: Vec<Reason>, mut facts: Vec<Fact>) {
         for r in reasons.drain(..) {
-            self.text(r.message);
-            self.text(r.code);
-            let mut paths = r.fields;
-            for path in paths.drain(..) {
-                self.text(path);
-            }
-            shelve(&mut self.paths, paths);
-            shelve(&mut self.indexes, r.events);
+            self.reason(r);
         }
         for f in facts.drain(..) {
             self.text(f.name);

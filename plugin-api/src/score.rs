@@ -119,6 +119,28 @@ impl Score {
         self
     }
 
+    /// Positions of the reasons a call limited to `limit` uses (0: all),
+    /// ascending: the largest |points| among finite, non-zero ones, the
+    /// earlier between equals (ABI 1.1 `reason_limit`, see `limit`).
+    pub(crate) fn top_reason_positions(&self, limit: usize) -> Vec<usize> {
+        crate::limit::kept(limit, self.reasons.iter().map(|r| r.points))
+    }
+
+    /// Adds a reason the host is copying from a plugin, under `limit`
+    /// (0: none): `copy` runs only when the reason is kept, so what a
+    /// limited call will not use is never copied.
+    pub(crate) fn offer_reason(&mut self, limit: usize, points: f64, copy: impl FnOnce() -> Reason) {
+        let reasons = &self.reasons;
+        match crate::limit::offer(limit, reasons.len(), |i| reasons[i].points.abs(), points) {
+            crate::limit::Offer::Keep => self.reasons.push(copy()),
+            crate::limit::Offer::Replace(i) => {
+                crate::pool::give_reason(self.reasons.remove(i));
+                self.reasons.push(copy());
+            }
+            crate::limit::Offer::Skip => {}
+        }
+    }
+
     /// Hands the score's buffers (messages, evidence lists, its own lists)
     /// to this thread's pool, where the next scores built on the thread
     /// find them instead of allocating. Dropping a score is always correct;

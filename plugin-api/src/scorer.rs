@@ -103,13 +103,31 @@ impl CodeSpec {
 pub struct Context<'a> {
     as_of_ms: i64,
     future_events_hidden: u32,
+    reason_limit: usize,
     logger: &'a Logger,
 }
 
 impl<'a> Context<'a> {
     /// Builds a context. Hosts and the test harness call this.
     pub fn new(as_of_ms: i64, future_events_hidden: u32, logger: &'a Logger) -> Context<'a> {
-        Context { as_of_ms, future_events_hidden, logger }
+        Context { as_of_ms, future_events_hidden, reason_limit: 0, logger }
+    }
+
+    /// The same context for a call whose reasons the host uses only
+    /// `limit` of (0: all); see [`Context::reason_limit`].
+    pub fn with_reason_limit(mut self, limit: usize) -> Context<'a> {
+        self.reason_limit = limit;
+        self
+    }
+
+    /// How many of this call's reasons the host will use: 0 means all of
+    /// them (Explain); N means only the N with the largest |points| (Qualify,
+    /// which shows a policy's top reasons and nothing else). Return every
+    /// reason regardless: the SDK sends only those N across the boundary.
+    /// A scorer may use it to skip work that only feeds reasons it can tell
+    /// will not be among them.
+    pub fn reason_limit(&self) -> usize {
+        self.reason_limit
     }
 
     /// "Now" for this decision, ms since the epoch. Use it, never the clock:

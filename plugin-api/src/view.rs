@@ -198,6 +198,8 @@ impl<'a> LeadView<'a> {
             struct_size: std::mem::size_of::<hql_score_context_t>() as u32,
             as_of: as_of_ms,
             future_events_hidden: hidden,
+            reason_limit: 0,
+            reserved: 0,
         };
         LeadView {
             raw,
@@ -218,6 +220,18 @@ impl<'a> LeadView<'a> {
     /// The score context for this view (as_of, hidden future events).
     pub fn raw_context(&self) -> &hql_score_context_t {
         &self.ctx
+    }
+
+    /// Asks scorers for at most `limit` reasons (0: all of them), the ones
+    /// a decision can show: Qualify sets the policy's number of top
+    /// reasons, Explain leaves it at 0 (ABI 1.1 `reason_limit`).
+    pub fn set_reason_limit(&mut self, limit: u32) {
+        self.ctx.reason_limit = limit;
+    }
+
+    /// The reason limit scorers are given (0: none).
+    pub fn reason_limit(&self) -> u32 {
+        self.ctx.reason_limit
     }
 
     /// The safe reader over this view, as scorers see it.

@@ -147,14 +147,18 @@ impl Pipeline {
     }
 
     pub(crate) fn decide(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
-        let eval = self.evaluate(lead, as_of_ms);
+        // A decision shows the policy's top reasons and no others: scorers
+        // are asked for that many (see `hql_plugin_api` `limit`), which
+        // changes nothing in the decision and saves copying the rest.
+        let limit = u32::try_from(self.top_reasons).unwrap_or(u32::MAX);
+        let eval = self.evaluate(lead, as_of_ms, limit);
         let decision = self.decision(lead, &eval);
         eval.recycle();
         decision
     }
 
     pub(crate) fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
-        let eval = self.evaluate(lead, as_of_ms);
+        let eval = self.evaluate(lead, as_of_ms, 0);
         let decision = self.decision(lead, &eval);
         self.explanation(eval, decision)
     }
@@ -174,8 +178,11 @@ impl Pipeline {
         }
     }
 
-    fn evaluate(&self, lead: &LeadRecord, as_of_ms: i64) -> Evaluation {
-        let view = LeadView::new(lead, as_of_ms);
+    /// Runs every scorer and the gates; `reason_limit` (0: none) is how
+    /// many reasons each scorer is asked for.
+    fn evaluate(&self, lead: &LeadRecord, as_of_ms: i64, reason_limit: u32) -> Evaluation {
+        let mut view = LeadView::new(lead, as_of_ms);
+        view.set_reason_limit(reason_limit);
         let outcomes: Vec<Outcome> = self.slots.iter().map(|s| s.run(&view)).collect();
 
         let mut total = 0.0;
@@ -390,23 +397,30 @@ impl Pipeline {
     }
 
     fn top_reasons(&self, eval: &Evaluation) -> Vec<ReasonItem> {
-        let mut ranked: Vec<(f64, usize, usize)> = Vec::new();
+        // (|points| × weight, scorer, |points|, reason)
+        let mut ranked: Vec<(f64, usize, f64, usize)> = Vec::new();
         for (si, (slot, o)) in self.slots.iter().zip(&eval.outcomes).enumerate() {
             if o.status != ScorerStatus::Ok {
                 continue;
             }
             for (ri, r) in o.score.reasons().iter().enumerate() {
                 if r.points != 0.0 {
-                    ranked.push(((r.points * slot.weight).abs(), si, ri));
+                    ranked.push(((r.points * slot.weight).abs(), si, r.points.abs(), ri));
                 }
             }
         }
-        // Largest effect on the total first; ties keep policy and scorer order.
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        // Largest effect on the total first; then policy order; inside one
+        // scorer, larger |points| first (the products of two can round to
+        // the same value), then the scorer's order. Inside a scorer this is
+        // exactly the order a reason limit keeps (`hql_plugin_api` `limit`),
+        // so asking scorers for `top_reasons` reasons loses none of these.
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)).then(a.3.cmp(&b.3))
+        });
         ranked
             .into_iter()
             .take(self.top_reasons)
-            .map(|(_, si, ri)| Self::reason_item(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
+            .map(|(_, si, _, ri)| Self::reason_item(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
             .collect()
     }
 

@@ -80,7 +80,7 @@ fn rust_layout() -> Vec<LayoutRow> {
             struct_size, lead_id, contact, company, bant, events, events_len, usage, attributes,
             attributes_len,
         }
-        hql_score_context_t { struct_size, as_of, future_events_hidden }
+        hql_score_context_t { struct_size, as_of, future_events_hidden, reason_limit, reserved }
         hql_reason_t {
             code, message, points, evidence_fields, evidence_fields_len, evidence_events,
             evidence_events_len,
@@ -151,6 +151,7 @@ fn rust_constants() -> Vec<(String, i64)> {
         HQL_LOG_INFO,
         HQL_LOG_DEBUG,
         HQL_LOG_TRACE,
+        HQL_SCORE_CONTEXT_SIZE_V1_1,
     ]
 }
 
@@ -314,4 +315,10 @@ fn the_sizes_the_host_announces_are_the_c_sizes() {
     assert_eq!(hql_plugin_api::host::HOST_API.struct_size as usize, size_of_c("hql_host_api_t"));
     // The host refuses descriptors smaller than a 1.0 one.
     assert_eq!(abi::HQL_DESCRIPTOR_MIN_SIZE_V1, size_of_c("hql_scorer_descriptor_t"));
+    // A 1.1 context carries `reason_limit`: plugins read it only when the
+    // context's struct_size says so, and the host's contexts do.
+    assert_eq!(abi::HQL_SCORE_CONTEXT_SIZE_V1_1 as usize, size_of_c("hql_score_context_t"));
+    let lead = hql_plugin_api::record::LeadRecord::default();
+    let view = hql_plugin_api::view::LeadView::new(&lead, 0);
+    assert_eq!(view.raw_context().struct_size, abi::HQL_SCORE_CONTEXT_SIZE_V1_1);
 }
