@@ -71,7 +71,8 @@ impl<'a> Group<'a> {
     }
 }
 
-/// Groups by event type, in type order.
+/// Groups by event type: scored types in name order, then unscored ones in
+/// name order.
 ///
 /// A sorted vector rather than a `BTreeMap`: a lead has a handful of types,
 /// and a map's node (eleven groups) is too large for glibc's per-thread
@@ -82,8 +83,18 @@ pub(crate) struct Groups<'a>(Vec<Group<'a>>);
 
 impl<'a> Groups<'a> {
     /// The group of `event_type`, added (scored by `rule`) if it is new.
+    ///
+    /// Scored types are found by their rank (name order among the scored
+    /// types) and sort first; only types without a rule are compared by
+    /// name. The groups of one kind of rule therefore stay in name order.
     fn of(&mut self, event_type: &'a str, rule: Option<&'a TypeRule>) -> &mut Group<'a> {
-        let at = match self.0.binary_search_by(|g| g.event_type.cmp(event_type)) {
+        let rank = |r: Option<&TypeRule>| r.map_or(u16::MAX, |r| r.rank);
+        let key = rank(rule);
+        let found = self.0.binary_search_by(|g| {
+            let order = rank(g.rule).cmp(&key);
+            if order.is_eq() && g.rule.is_none() { g.event_type.cmp(event_type) } else { order }
+        });
+        let at = match found {
             Ok(at) => at,
             Err(at) => {
                 self.0.insert(at, Group::new(event_type, rule));
