@@ -1,13 +1,20 @@
 //! One span and one log line per RPC.
 //!
-//! The span (`rpc`, level INFO) is named as OpenTelemetry's RPC conventions
+//! The span (`rpc`) is named as OpenTelemetry's RPC conventions
 //! name server spans (`hql.v1.LeadQualificationService/Qualify`), carries
 //! `rpc.system`, `rpc.service`, `rpc.method`, `client.address`, and at the end
 //! `rpc.grpc.status_code` and, for a batch or stream, `hql.leads`. When the
 //! request carries a W3C `traceparent` (and `tracestate`), the span joins
 //! the caller's trace. With OTLP export on it is what the collector
-//! receives (see `otlp`); either way every log line written while a
-//! call is handled names the call.
+//! receives (see `otlp`); whenever it is enabled, every log line written
+//! while a call is handled names the call.
+//!
+//! The span is at INFO when spans are exported (OTLP on), and at DEBUG
+//! otherwise: with logs only, at the default level, opening one was 4 % of
+//! `hqld`'s CPU per Qualify under load (the JSON formatter renders a span's
+//! fields when it opens), for lines that carry the method and peer
+//! themselves. At `--log-level hql_server::rpc_trace=debug` (or debug
+//! overall) every line written during a call names it again.
 //!
 //! The closing fields are recorded on the span only when spans are exported:
 //! the log formatter has no use for them (the closing log line carries
@@ -129,19 +136,31 @@ where
         let rpc = Arc::clone(self.methods.lookup(request.uri().path()));
         let [_, service, method] = rpc.label_values();
         let peer = request.extensions().get::<TcpConnectInfo>().and_then(TcpConnectInfo::remote_addr);
-        let span = tracing::info_span!(
-            "rpc",
-            otel.name = rpc.rpc_name(),
-            otel.kind = "server",
-            otel.status_code = Empty,
-            rpc.system = "grpc",
-            rpc.service = %service,
-            rpc.method = %method,
-            client.address = peer.map(|peer| tracing::field::display(peer.ip())),
-            client.port = peer.map(|peer| peer.port()),
-            rpc.grpc.status_code = Empty,
-            hql.leads = Empty,
-        );
+        // One field list, two levels (a span's level is fixed where it is
+        // written): INFO when spans are exported, DEBUG otherwise.
+        macro_rules! rpc_span {
+            ($level:expr) => {
+                tracing::span!(
+                    $level,
+                    "rpc",
+                    otel.name = rpc.rpc_name(),
+                    otel.kind = "server",
+                    otel.status_code = Empty,
+                    rpc.system = "grpc",
+                    rpc.service = %service,
+                    rpc.method = %method,
+                    client.address = peer.map(|peer| tracing::field::display(peer.ip())),
+                    client.port = peer.map(|peer| peer.port()),
+                    rpc.grpc.status_code = Empty,
+                    hql.leads = Empty,
+                )
+            };
+        }
+        let span = if crate::logging::spans_exported() {
+            rpc_span!(tracing::Level::INFO)
+        } else {
+            rpc_span!(tracing::Level::DEBUG)
+        };
         if !span.is_disabled() && request.headers().contains_key("traceparent") {
             let parent = TraceContextPropagator::new().extract(&HeaderExtractor(request.headers()));
             // Fails only when no OpenTelemetry layer is installed: nothing to join then.
