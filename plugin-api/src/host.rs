@@ -82,6 +82,11 @@ pub struct Collected<'i> {
     pub failure: Option<String>,
     /// Reasons kept at most (0: all), from the call's `reason_limit`.
     pub reason_limit: usize,
+    /// Under a reason limit, a reason is copied only when |points| × `weight`
+    /// is above `beat` (see [`AbiInstance::score_to_beat`]).
+    pub weight: f64,
+    /// See `weight`; below zero, every reason passes.
+    pub beat: f64,
     /// The fact names the plugin declared, borrowed from its descriptor: a
     /// fact set under one of them is stored under the declared name instead
     /// of a copy (most facts of every call).
@@ -96,6 +101,8 @@ impl<'i> Collected<'i> {
             score_set: false,
             failure: None,
             reason_limit: 0,
+            weight: 1.0,
+            beat: -1.0,
             declared_facts: &[],
         }
     }
@@ -143,7 +150,13 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         // this callback) into buffers from this thread's pool, which the
         // host refills when it recycles the decision's scores.
         // Under a reason limit (Qualify) only what the decision can show is
-        // copied; a plugin that sends more is held to the limit here.
+        // copied; a plugin that sends more is held to the limit here. A
+        // reason that cannot beat the top reasons of the scorers already run
+        // is not copied either.
+        let beats = r.points.abs() * c.weight > c.beat;
+        if c.reason_limit > 0 && !beats {
+            return;
+        }
         c.score.offer_reason(c.reason_limit, r.points, || {
             let mut message = crate::pool::string();
             push_text(&mut message, r.message);
@@ -180,7 +193,9 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         };
         // SAFETY: host-owned for this call (see `push_text`).
         let bytes = unsafe { f.name.as_bytes() };
-        let name = match c.declared_facts.iter().find(|d| d.as_bytes() == bytes) {
+        let same =
+            |d: &&&str| (d.as_ptr() == bytes.as_ptr() && d.len() == bytes.len()) || d.as_bytes() == bytes;
+        let name = match c.declared_facts.iter().find(same) {
             Some(declared) => Cow::Borrowed(*declared),
             None => pooled(f.name),
         };
@@ -330,9 +345,24 @@ impl AbiInstance {
 
     /// Scores one lead through the ABI.
     pub fn score(&self, view: &LeadView<'_>) -> Result<Score, CallError> {
+        self.score_to_beat(view, 1.0, -1.0)
+    }
+
+    /// Scores one lead through the ABI; under the view's reason limit,
+    /// copies only reasons whose |points| × `weight` is above `beat`.
+    ///
+    /// The host ranks a decision's reasons by |points| × the scorer's
+    /// weight, and between equal products prefers the scorer that ran
+    /// first. So once the scorers run before this one have given the
+    /// `limit` best products, a reason of this scorer makes the decision's
+    /// top reasons only if its product beats the last of them: the pipeline
+    /// passes that product as `beat` (below zero while fewer are known).
+    pub fn score_to_beat(&self, view: &LeadView<'_>, weight: f64, beat: f64) -> Result<Score, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
         let mut collected = Collected::new();
         collected.reason_limit = view.reason_limit() as usize;
+        collected.weight = weight;
+        collected.beat = beat;
         collected.declared_facts = &self.declared_facts;
         // SAFETY: the view and `collected` outlive the call; the instance is live.
         let status = unsafe {

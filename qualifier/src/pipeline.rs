@@ -178,12 +178,43 @@ impl Pipeline {
         }
     }
 
+    /// Runs the scorers in policy order. Under a reason limit it keeps the
+    /// `limit` largest products (|points| × weight) seen so far, so each
+    /// scorer is told what a reason of its own must beat to reach the
+    /// decision's top reasons (ties go to the earlier scorer, as in
+    /// [`Pipeline::top_reasons`]); plugins' reasons below that are not
+    /// copied.
+    fn run_scorers(&self, view: &LeadView<'_>, limit: usize) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(self.slots.len());
+        // The best products so far, largest first; at most `limit`.
+        let mut best: Vec<f64> = Vec::new();
+        for slot in &self.slots {
+            let beat = if limit > 0 && best.len() == limit { best[limit - 1] } else { -1.0 };
+            let outcome = slot.run(view, beat);
+            if limit > 0 && outcome.status == ScorerStatus::Ok {
+                for r in outcome.score.reasons() {
+                    if r.points == 0.0 {
+                        continue;
+                    }
+                    let product = (r.points * slot.weight).abs();
+                    let at = best.partition_point(|b| *b >= product);
+                    if at < limit {
+                        best.insert(at, product);
+                        best.truncate(limit);
+                    }
+                }
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
     /// Runs every scorer and the gates; `reason_limit` (0: none) is how
     /// many reasons each scorer is asked for.
     fn evaluate(&self, lead: &LeadRecord, as_of_ms: i64, reason_limit: u32) -> Evaluation {
         let mut view = LeadView::new(lead, as_of_ms);
         view.set_reason_limit(reason_limit);
-        let outcomes: Vec<Outcome> = self.slots.iter().map(|s| s.run(&view)).collect();
+        let outcomes = self.run_scorers(&view, reason_limit as usize);
 
         let mut total = 0.0;
         let mut dim_num = vec![0.0; self.rules.dimensions.len()];

@@ -107,7 +107,11 @@ const SDK_PANIC_PREFIX: &str = "scorer panicked";
 impl Slot {
     /// Runs the scorer on `view`, within its isolation limits; never panics,
     /// never fails the decision.
-    pub(crate) fn run(&self, view: &LeadView<'_>) -> Outcome {
+    ///
+    /// `beat`: under the view's reason limit, the product (|points| ×
+    /// weight) a reason must exceed to be worth copying from a plugin
+    /// library (see `AbiInstance::score_to_beat`); below zero, any.
+    pub(crate) fn run(&self, view: &LeadView<'_>, beat: f64) -> Outcome {
         let started = Instant::now();
         let start_ns = clock::nanos(started);
         if let Admission::Skip { failures, retry_in } = self.breaker.admit(start_ns) {
@@ -125,7 +129,7 @@ impl Slot {
         }
         let raw = {
             let _in_call = watchdog::enter(self.watch_key, start_ns);
-            self.call(view)
+            self.call(view, beat)
         };
         let elapsed = started.elapsed();
         let over_budget = elapsed > self.isolation.time_budget;
@@ -195,9 +199,9 @@ impl Slot {
     }
 
     /// Calls the scorer; a failure comes with why, as far as it can be told.
-    fn call(&self, view: &LeadView<'_>) -> Result<Score, (FailureReason, String)> {
+    fn call(&self, view: &LeadView<'_>, beat: f64) -> Result<Score, (FailureReason, String)> {
         match &self.backend {
-            Backend::Abi(instance) => instance.score(view).map_err(|e| {
+            Backend::Abi(instance) => instance.score_to_beat(view, self.weight, beat).map_err(|e| {
                 let reason = match &e {
                     CallError::Failed(message) if message.starts_with(SDK_PANIC_PREFIX) => {
                         FailureReason::Panic
