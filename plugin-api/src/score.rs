@@ -119,6 +119,16 @@ impl Score {
         self
     }
 
+    /// This score as a call limited to `limit` reasons (ABI 1.1
+    /// `reason_limit`; 0: no limit) delivers it to the host: the same value,
+    /// facts and disqualifiers, and only the reasons the limit keeps, in
+    /// their order. What `hql-plugin check` expects a limited call to
+    /// return.
+    pub fn limited(&self, limit: usize) -> Score {
+        let reasons = self.top_reason_positions(limit).into_iter().map(|i| self.reasons[i].clone()).collect();
+        Score { reasons, ..self.clone() }
+    }
+
     /// Positions of the reasons a call limited to `limit` uses (0: all),
     /// ascending: the largest |points| among finite, non-zero ones, the
     /// earlier between equals (ABI 1.1 `reason_limit`, see `limit`).

@@ -16,10 +16,12 @@
 //!    first is the observation the output rules check (and the warm-up,
 //!    left out of the timing), the others prove determinism and are timed.
 //! 3. Each lead with hidden events once more without them.
-//! 4. `threads` threads, released together, each scoring every lead
+//! 4. Every lead once more under a reason limit ([`LIMIT`]), as Qualify
+//!    calls a plugin (ABI 1.1).
+//! 5. `threads` threads, released together, each scoring every lead
 //!    (starting at a different one) `thread_rounds` times on the shared
 //!    instance.
-//! 5. `destroy`.
+//! 6. `destroy`.
 //!
 //! A Rust plugin built with the SDK cannot unwind into the checker: the SDK
 //! turns a panic into a failed call, which is recorded like any other error.
@@ -77,7 +79,14 @@ pub(crate) struct Observed {
     pub(crate) without_future: Vec<(usize, Outcome)>,
     /// Per thread: `(lead index, outcome)` in call order.
     pub(crate) concurrent: Vec<Vec<(usize, Outcome)>>,
+    /// `limited[i]`: lead `i` scored once more under a reason limit of
+    /// [`LIMIT`], as Qualify calls it.
+    pub(crate) limited: Vec<Outcome>,
 }
+
+/// The reason limit of the limited pass: small, so most leads have reasons
+/// to drop.
+pub(crate) const LIMIT: u32 = 2;
 
 impl Observed {
     /// The first pass, one call per lead (empty when create failed).
@@ -121,6 +130,7 @@ pub(crate) unsafe fn run(
         rounds: Vec::new(),
         without_future: Vec::new(),
         concurrent: Vec::new(),
+        limited: Vec::new(),
     };
 
     // 1. create, destroy (the drop), create again.
@@ -156,10 +166,17 @@ pub(crate) unsafe fn run(
         }
     }
 
-    // 4. concurrently, on the one instance.
+    // 4. under a reason limit, as Qualify calls it.
+    for lead in leads {
+        let mut view = LeadView::new(&lead.record, lead.as_of_ms);
+        view.set_reason_limit(LIMIT);
+        observed.limited.push(instance.score(&view));
+    }
+
+    // 5. concurrently, on the one instance.
     observed.concurrent = concurrently(&instance, leads, settings);
 
-    // 5. destroy.
+    // 6. destroy.
     drop(instance);
     observed
 }
@@ -251,6 +268,7 @@ mod tests {
         assert!(o.first().iter().all(|c| c.outcome.is_ok()));
         assert_eq!(o.without_future.len(), 1, "only future-events has hidden events");
         assert_eq!(o.concurrent.len(), 2);
+        assert_eq!(o.limited.len(), leads.len());
         assert!(o.concurrent.iter().all(|calls| calls.len() == leads.len()));
     }
 

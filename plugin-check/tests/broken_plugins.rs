@@ -89,6 +89,7 @@ fn a_plugin_that_misbehaves_at_run_time_fails_each_rule_it_breaks() {
         "score.disqualifiers",
         "score.future_hidden",
         "behaviour.determinism",
+        "behaviour.reason_limit",
     ] {
         assert!(failed.contains(&rule.to_string()), "{rule} should fail in\n{text}");
     }
@@ -103,6 +104,7 @@ fn a_plugin_that_misbehaves_at_run_time_fails_each_rule_it_breaks() {
         "fact `undeclared` is set but not declared",
         "disqualifier `misbehaving.undeclared` is not declared",
         "`future-events` with its 6 later event(s), then without them",
+        "expected, then under reason_limit 2: reason ",
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }

@@ -1,5 +1,6 @@
 //! Behaviour rules: the plugin cannot see the future, gives the same answer
-//! every time, gives it from any thread, and how long it takes.
+//! every time, gives it from any thread, honours a reason limit, and how
+//! long it takes.
 //!
 //! - Events after `as_of` are withheld by the host (only their count reaches
 //!   the plugin), so the decision a plugin makes (score, facts,
@@ -11,6 +12,8 @@
 //!   result must match a sequential one for the same lead (matching any
 //!   sequential pass keeps non-determinism, reported above, from being
 //!   counted twice).
+//! - Under a reason limit the host keeps exactly the top reasons of the
+//!   plugin's full output, and nothing else changes (see [`reason_limit`]).
 //! - Time per call is reported (median and p99 over the sequential calls
 //!   after the first, warm-up pass), not judged: it depends on the machine
 //!   and the build profile. Only a p99 above [`SLOW_P99`] warns, since the
@@ -22,7 +25,7 @@ use crate::compare;
 use crate::leads::EdgeLead;
 use crate::report::{RuleResult, Timing};
 use crate::rules::Rule;
-use crate::run::Observed;
+use crate::run::{Observed, Outcome};
 
 /// A p99 call time above this warns.
 pub(crate) const SLOW_P99: Duration = Duration::from_millis(1);
@@ -34,6 +37,7 @@ pub(crate) fn evaluate(leads: &[EdgeLead], observed: &Observed) -> (Vec<RuleResu
         future_hidden(leads, observed),
         determinism(leads, observed),
         thread_safety(leads, observed),
+        reason_limit(leads, observed),
         timing_rule(timing.as_ref()),
     ];
     (results, timing)
@@ -153,6 +157,54 @@ pub(crate) fn thread_safety(leads: &[EdgeLead], observed: &Observed) -> RuleResu
     )
 }
 
+/// Under a reason limit (ABI 1.1, how Qualify calls), the host must end up
+/// with exactly the reasons the limit keeps from the plugin's full output:
+/// a plugin may send only those, or everything (the host trims it), but not
+/// others, or Qualify's top reasons would differ from Explain's. The rest of
+/// the output must not change either. Compared with every sequential pass,
+/// so non-determinism is not counted twice.
+pub(crate) fn reason_limit(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    if observed.limited.is_empty() {
+        return RuleResult::skip(Rule::ReasonLimit, "not checked: no call under a reason limit was made");
+    }
+    let limit = crate::run::LIMIT as usize;
+    let mut problems = Vec::new();
+    for (i, outcome) in observed.limited.iter().enumerate() {
+        let expected: Vec<Outcome> = observed
+            .rounds
+            .iter()
+            .filter_map(|round| round.get(i))
+            .map(|call| call.outcome.as_ref().map(|s| s.limited(limit)).map_err(Clone::clone))
+            .collect();
+        if expected.iter().any(|e| compare::same(e, outcome)) {
+            continue;
+        }
+        let d = expected
+            .first()
+            .and_then(|e| compare::difference(e, outcome))
+            .unwrap_or_else(|| "no unlimited result to compare with".to_string());
+        problems.push(format!("`{}`: expected, then under reason_limit {limit}: {d}", name(leads, i)));
+    }
+    let calls = observed.limited.len();
+    if problems.is_empty() {
+        return RuleResult::pass(
+            Rule::ReasonLimit,
+            format!("{calls} calls under reason_limit {limit}: the host kept exactly the top reasons"),
+        );
+    }
+    RuleResult::fail(
+        Rule::ReasonLimit,
+        format!(
+            "{} of {calls} calls under a reason limit kept other reasons or changed the output",
+            problems.len()
+        ),
+        problems,
+        "Under hql_score_context_t.reason_limit N (Qualify), add either every reason or exactly the N with the \
+         largest |points| among finite, non-zero ones (the earlier between equals), unchanged; never the first N. \
+         Nothing else may depend on the limit. The Rust SDK does this for you.",
+    )
+}
+
 /// Times of every sequential call but the first pass, which warms up (lazy
 /// initialisation, caches, page faults) unless it is the only one.
 fn timing_of(leads: &[EdgeLead], observed: &Observed) -> Option<Timing> {
@@ -202,7 +254,7 @@ mod tests {
     use super::*;
     use crate::leads::edge_cases;
     use crate::report::Status;
-    use crate::run::{Call, Outcome};
+    use crate::run::Call;
     use hql_plugin_api::Score;
 
     fn call(value: f64, micros: u64) -> Call {
@@ -216,6 +268,7 @@ mod tests {
             rounds,
             without_future: Vec::new(),
             concurrent: Vec::new(),
+            limited: Vec::new(),
         }
     }
 
@@ -235,6 +288,34 @@ mod tests {
         let r = determinism(&leads(), &o);
         assert_eq!(r.status, Status::Fail);
         assert_eq!(r.problems, vec!["`missing-fields`, pass 2: score 2, then 3"]);
+    }
+
+    /// A score with reasons of these points, coded by position.
+    fn with_reasons(points: &[f64]) -> Score {
+        let mut score = Score::new(10.0);
+        for (i, p) in points.iter().enumerate() {
+            score.reason(format!("t.r{i}"), *p, format!("reason {i}"));
+        }
+        score
+    }
+
+    #[test]
+    fn under_a_reason_limit_the_top_reasons_must_be_kept() {
+        let full = with_reasons(&[1.0, -9.0, 4.0, 0.0]);
+        let mut o = observed(vec![vec![Call { outcome: Ok(full.clone()), elapsed: Duration::ZERO }]]);
+        // Exactly the two largest |points|, in order: right.
+        o.limited = vec![Ok(with_reasons(&[1.0, -9.0, 4.0, 0.0]).limited(crate::run::LIMIT as usize))];
+        assert_eq!(o.limited[0].as_ref().map(|s| s.reasons().len()), Ok(2));
+        assert_eq!(reason_limit(&leads(), &o).status, Status::Pass);
+        // The first two instead: wrong, and said how.
+        o.limited = vec![Ok(with_reasons(&[1.0, -9.0]))];
+        let r = reason_limit(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.problems[0].contains("`: expected, then under reason_limit 2: reason 1"),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]
@@ -276,11 +357,11 @@ mod tests {
         // The first pass (warm-up) is not timed when there are others.
         let fast = observed(vec![vec![call(1.0, 9000), call(1.0, 9000)], vec![call(1.0, 10), call(1.0, 30)]]);
         let (results, timing) = evaluate(&leads(), &fast);
-        assert_eq!(results[3].status, Status::Info);
+        assert_eq!(results[4].status, Status::Info);
         assert!(
-            results[3].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
+            results[4].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
             "{}",
-            results[3].summary
+            results[4].summary
         );
         assert_eq!(timing.map(|t| t.slowest_lead), Some("missing-fields".to_string()));
 

@@ -79,6 +79,7 @@ mod tests {
             rounds: Vec::new(),
             without_future: Vec::new(),
             concurrent: Vec::new(),
+            limited: Vec::new(),
         }
     }
 

@@ -8,7 +8,7 @@
 //! - `output`: on every edge-case lead it returns a score, in range, with
 //!   well-formed reasons and only declared facts and codes.
 //! - `behaviour`: it cannot see the future, it is deterministic and
-//!   thread-safe, and how fast it is.
+//!   thread-safe, it honours a reason limit, and how fast it is.
 //!
 //! Each rule is a plain function from what was observed to a
 //! [`RuleResult`], so every one can be unit-tested
@@ -67,6 +67,8 @@ pub enum Rule {
     Determinism,
     /// Concurrent calls give the sequential results.
     ThreadSafety,
+    /// Under a reason limit, the reasons the host keeps are the top ones.
+    ReasonLimit,
     /// Time per call (reported, not judged).
     Timing,
 }
@@ -77,7 +79,7 @@ impl Rule {
     pub const FIRST_RUN_RULE: usize = 10;
 
     /// Every rule, in report order.
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::Open,
         Rule::Entry,
         Rule::Magic,
@@ -97,6 +99,7 @@ impl Rule {
         Rule::FutureHidden,
         Rule::Determinism,
         Rule::ThreadSafety,
+        Rule::ReasonLimit,
         Rule::Timing,
     ];
 
@@ -122,6 +125,7 @@ impl Rule {
             Rule::FutureHidden => "score.future_hidden",
             Rule::Determinism => "behaviour.determinism",
             Rule::ThreadSafety => "behaviour.thread_safety",
+            Rule::ReasonLimit => "behaviour.reason_limit",
             Rule::Timing => "behaviour.timing",
         }
     }

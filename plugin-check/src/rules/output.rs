@@ -410,6 +410,7 @@ mod tests {
             rounds: vec![vec![call(Err(CallError::NoScore))]],
             without_future: Vec::new(),
             concurrent: Vec::new(),
+            limited: Vec::new(),
         };
         let results = evaluate(&spec(), &leads, &observed);
         assert_eq!(results[0].status, Status::Fail);
