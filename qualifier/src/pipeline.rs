@@ -187,7 +187,7 @@ impl Pipeline {
     fn run_scorers(&self, view: &LeadView<'_>, limit: usize) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(self.slots.len());
         // The best products so far, largest first; at most `limit`.
-        let mut best: Vec<f64> = Vec::new();
+        let mut best: Vec<f64> = Vec::with_capacity(limit);
         for slot in &self.slots {
             let beat = if limit > 0 && best.len() == limit { best[limit - 1] } else { -1.0 };
             let outcome = slot.run(view, beat);
