@@ -82,11 +82,8 @@ pub struct Collected<'i> {
     pub failure: Option<String>,
     /// Reasons kept at most (0: all), from the call's `reason_limit`.
     pub reason_limit: usize,
-    /// Under a reason limit, a reason is copied only when |points| × `weight`
-    /// is above `beat` (see [`AbiInstance::score_to_beat`]).
-    pub weight: f64,
-    /// See `weight`; below zero, every reason passes.
-    pub beat: f64,
+    /// What the host will use of this call (see [`Wanted`]).
+    pub wanted: Wanted<'i>,
     /// The fact names the plugin declared, borrowed from its descriptor: a
     /// fact set under one of them is stored under the declared name instead
     /// of a copy (most facts of every call).
@@ -101,8 +98,7 @@ impl<'i> Collected<'i> {
             score_set: false,
             failure: None,
             reason_limit: 0,
-            weight: 1.0,
-            beat: -1.0,
+            wanted: Wanted::ALL,
             declared_facts: &[],
         }
     }
@@ -153,7 +149,7 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         // copied; a plugin that sends more is held to the limit here. A
         // reason that cannot beat the top reasons of the scorers already run
         // is not copied either.
-        let beats = r.points.abs() * c.weight > c.beat;
+        let beats = r.points.abs() * c.wanted.weight > c.wanted.beat;
         if c.reason_limit > 0 && !beats {
             return;
         }
@@ -193,6 +189,11 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         };
         // SAFETY: host-owned for this call (see `push_text`).
         let bytes = unsafe { f.name.as_bytes() };
+        if let Some(wanted) = c.wanted.facts
+            && !wanted.iter().any(|w| w.as_bytes() == bytes)
+        {
+            return;
+        }
         let same =
             |d: &&&str| (d.as_ptr() == bytes.as_ptr() && d.len() == bytes.len()) || d.as_bytes() == bytes;
         let name = match c.declared_facts.iter().find(same) {
@@ -288,6 +289,37 @@ pub enum CallError {
     NoScore,
 }
 
+/// What a decision will use of one scorer call, beyond the view's reason
+/// limit, so the host copies nothing else (Qualify; Explain uses all).
+#[derive(Clone, Copy, Debug)]
+pub struct Wanted<'a> {
+    /// With `beat`: under a reason limit, a reason is copied only when its
+    /// |points| × `weight` is above `beat`. The host ranks a decision's
+    /// reasons by |points| × the scorer's weight, and between equal products
+    /// prefers the scorer that ran first; so once the scorers run before
+    /// this one have given the `limit` best products, a reason of this one
+    /// makes the decision's top reasons only if its product beats the last
+    /// of them. The pipeline passes that product (below zero while fewer
+    /// are known: every reason passes).
+    pub weight: f64,
+    /// See `weight`.
+    pub beat: f64,
+    /// The facts the policy's gates read (`None`: all of them); a decision
+    /// needs no other, only an explanation lists them.
+    pub facts: Option<&'a [String]>,
+}
+
+impl Wanted<'_> {
+    /// Everything: what an explanation, the checker and tests use.
+    pub const ALL: Wanted<'static> = Wanted { weight: 1.0, beat: -1.0, facts: None };
+}
+
+impl Default for Wanted<'_> {
+    fn default() -> Self {
+        Wanted::ALL
+    }
+}
+
 /// The fact names a descriptor declares, as `'static` strings borrowed from
 /// the plugin: its descriptor and what it points to are static and valid
 /// while the library is loaded, which is for ever (the host never unloads a
@@ -345,24 +377,16 @@ impl AbiInstance {
 
     /// Scores one lead through the ABI.
     pub fn score(&self, view: &LeadView<'_>) -> Result<Score, CallError> {
-        self.score_to_beat(view, 1.0, -1.0)
+        self.score_wanted(view, &Wanted::ALL)
     }
 
-    /// Scores one lead through the ABI; under the view's reason limit,
-    /// copies only reasons whose |points| × `weight` is above `beat`.
-    ///
-    /// The host ranks a decision's reasons by |points| × the scorer's
-    /// weight, and between equal products prefers the scorer that ran
-    /// first. So once the scorers run before this one have given the
-    /// `limit` best products, a reason of this scorer makes the decision's
-    /// top reasons only if its product beats the last of them: the pipeline
-    /// passes that product as `beat` (below zero while fewer are known).
-    pub fn score_to_beat(&self, view: &LeadView<'_>, weight: f64, beat: f64) -> Result<Score, CallError> {
+    /// Scores one lead through the ABI, copying only what `wanted` says the
+    /// host will use (see [`Wanted`]).
+    pub fn score_wanted(&self, view: &LeadView<'_>, wanted: &Wanted<'_>) -> Result<Score, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
         let mut collected = Collected::new();
         collected.reason_limit = view.reason_limit() as usize;
-        collected.weight = weight;
-        collected.beat = beat;
+        collected.wanted = *wanted;
         collected.declared_facts = &self.declared_facts;
         // SAFETY: the view and `collected` outlive the call; the instance is live.
         let status = unsafe {

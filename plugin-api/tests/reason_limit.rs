@@ -1,14 +1,17 @@
 //! A call limited by `reason_limit` (ABI 1.1) through the real C boundary:
 //! the SDK sends only the reasons the host will use, the host keeps only
 //! those, and a reason that cannot beat what earlier scorers gave is not
-//! copied at all. Without a limit, everything arrives as the scorer wrote it.
+//! copied at all, nor a fact no gate reads. Without a limit, everything
+//! arrives as the scorer wrote it.
 
 use std::sync::Arc;
 
-use hql_plugin_api::host::AbiInstance;
+use hql_plugin_api::host::{AbiInstance, Wanted};
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::view::LeadView;
-use hql_plugin_api::{Config, ConfigError, Context, Lead, Level, LogSink, Score, ScoreError, Scorer};
+use hql_plugin_api::{
+    Config, ConfigError, Context, FactSpec, Lead, Level, LogSink, Score, ScoreError, Scorer,
+};
 
 /// Reasons with fixed points, in this order.
 const POINTS: [f64; 7] = [1.0, -9.0, 0.0, 7.0, 2.0, -7.0, 3.0];
@@ -19,6 +22,8 @@ impl Scorer for Fixed {
     const NAME: &'static str = "fixed";
     const VERSION: &'static str = "1.0.0";
     const DIMENSION: &'static str = "fit";
+    const FACTS: &'static [FactSpec] =
+        &[FactSpec::number("seen", "always 1"), FactSpec::number("gated", "always 2")];
 
     fn configure(_config: &Config<'_>) -> Result<Self, ConfigError> {
         Ok(Fixed)
@@ -29,6 +34,7 @@ impl Scorer for Fixed {
         for (i, p) in POINTS.iter().enumerate() {
             score.reason(format!("fixed.r{i}"), *p, format!("reason {i} (limit {})", ctx.reason_limit()));
         }
+        score.fact("seen", 1.0).fact("gated", 2.0);
         Ok(score)
     }
 }
@@ -90,12 +96,32 @@ fn under_a_limit_only_reasons_that_beat_earlier_scorers_are_copied() {
     view.set_reason_limit(5);
     // With weight 0.5, products are 0.5, 4.5, 0, 3.5, 1, 3.5, 1.5: only
     // those above 1.5 can beat what the earlier scorers left to beat.
-    let score = instance().score_to_beat(&view, 0.5, 1.5).expect("scored");
+    let score =
+        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: 1.5, facts: None }).expect("scored");
     assert_eq!(codes(&score), ["fixed.r1", "fixed.r3", "fixed.r5"]);
     // Nothing to beat yet (below zero): the limit alone applies.
-    let score = instance().score_to_beat(&view, 0.5, -1.0).expect("scored");
+    let score =
+        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: -1.0, facts: None }).expect("scored");
     assert_eq!(codes(&score), ["fixed.r1", "fixed.r3", "fixed.r4", "fixed.r5", "fixed.r6"]);
     // Without a limit (Explain) nothing is filtered, whatever the floor.
     view.set_reason_limit(0);
-    assert_eq!(instance().score_to_beat(&view, 0.5, 100.0).expect("scored").reasons().len(), POINTS.len());
+    assert_eq!(
+        instance()
+            .score_wanted(&view, &Wanted { weight: 0.5, beat: 100.0, facts: None })
+            .expect("scored")
+            .reasons()
+            .len(),
+        POINTS.len()
+    );
+}
+
+#[test]
+fn a_decision_copies_only_the_facts_its_gates_read() {
+    let lead = LeadRecord::default();
+    let view = LeadView::new(&lead, 0);
+    let names = |score: &Score| score.facts().iter().map(|f| f.name.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&instance().score(&view).expect("scored")), ["seen", "gated"]);
+    let gated = ["gated".to_string()];
+    let wanted = Wanted { facts: Some(&gated), ..Wanted::ALL };
+    assert_eq!(names(&instance().score_wanted(&view, &wanted).expect("scored")), ["gated"]);
 }

@@ -85,7 +85,7 @@ impl Pipeline {
     }
 
     pub(crate) fn from_policy(policy: Policy, source: &ScorerSource) -> Result<Pipeline, LoadError> {
-        let slots = scorers::build(&policy, source)?;
+        let mut slots = scorers::build(&policy, source)?;
         let catalog: Vec<ScorerCatalog> = slots
             .iter()
             .map(|s| ScorerCatalog {
@@ -96,6 +96,16 @@ impl Pipeline {
             })
             .collect();
         let rules = policy.resolve(&catalog)?;
+        // A decision reads a scorer's facts only through gates: Qualify
+        // copies no other fact from a plugin library.
+        for gate in rules.stages.iter().flat_map(|rule| &rule.gates) {
+            if let Subject::Fact(slot, name, _) = &gate.subject
+                && let Some(slot) = slots.get_mut(*slot)
+                && !slot.gate_facts.contains(name)
+            {
+                slot.gate_facts.push(name.clone());
+            }
+        }
         let identities: Vec<(String, String)> = slots
             .iter()
             .map(|s| {
@@ -178,7 +188,9 @@ impl Pipeline {
         }
     }
 
-    /// Runs the scorers in policy order. Under a reason limit it keeps the
+    /// Runs the scorers in policy order. Under a reason limit (a decision,
+    /// not an explanation) plugins' facts no gate reads are not copied, and
+    /// it keeps the
     /// `limit` largest products (|points| × weight) seen so far, so each
     /// scorer is told what a reason of its own must beat to reach the
     /// decision's top reasons (ties go to the earlier scorer, as in
@@ -190,7 +202,7 @@ impl Pipeline {
         let mut best: Vec<f64> = Vec::with_capacity(limit);
         for slot in &self.slots {
             let beat = if limit > 0 && best.len() == limit { best[limit - 1] } else { -1.0 };
-            let outcome = slot.run(view, beat);
+            let outcome = slot.run(view, (limit > 0).then_some(beat));
             if limit > 0 && outcome.status == ScorerStatus::Ok {
                 for r in outcome.score.reasons() {
                     if r.points == 0.0 {

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hql_plugin_api::host::{AbiInstance, CallError};
+use hql_plugin_api::host::{AbiInstance, CallError, Wanted};
 use hql_plugin_api::view::LeadView;
 use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, Score};
 
@@ -90,6 +90,9 @@ pub(crate) struct Slot {
     breaker: Breaker,
     /// This scorer's key with the watchdog.
     watch_key: u32,
+    /// The facts of this scorer the policy's gates read: all a decision
+    /// needs of its facts (set once the policy is resolved).
+    pub(crate) gate_facts: Vec<String>,
 }
 
 /// What one scorer produced for one lead, already checked.
@@ -108,10 +111,12 @@ impl Slot {
     /// Runs the scorer on `view`, within its isolation limits; never panics,
     /// never fails the decision.
     ///
-    /// `beat`: under the view's reason limit, the product (|points| ×
-    /// weight) a reason must exceed to be worth copying from a plugin
-    /// library (see `AbiInstance::score_to_beat`); below zero, any.
-    pub(crate) fn run(&self, view: &LeadView<'_>, beat: f64) -> Outcome {
+    /// `decision`: what a decision needs and no more is copied from a plugin
+    /// library: under the view's reason limit, reasons whose product
+    /// (|points| × weight) exceeds `beat` (below zero: any), and only the
+    /// facts the gates read (see `hql_plugin_api::host::Wanted`). `None`:
+    /// everything, for an explanation.
+    pub(crate) fn run(&self, view: &LeadView<'_>, decision: Option<f64>) -> Outcome {
         let started = Instant::now();
         let start_ns = clock::nanos(started);
         if let Admission::Skip { failures, retry_in } = self.breaker.admit(start_ns) {
@@ -129,7 +134,7 @@ impl Slot {
         }
         let raw = {
             let _in_call = watchdog::enter(self.watch_key, start_ns);
-            self.call(view, beat)
+            self.call(view, decision)
         };
         let elapsed = started.elapsed();
         let over_budget = elapsed > self.isolation.time_budget;
@@ -199,9 +204,9 @@ impl Slot {
     }
 
     /// Calls the scorer; a failure comes with why, as far as it can be told.
-    fn call(&self, view: &LeadView<'_>, beat: f64) -> Result<Score, (FailureReason, String)> {
+    fn call(&self, view: &LeadView<'_>, decision: Option<f64>) -> Result<Score, (FailureReason, String)> {
         match &self.backend {
-            Backend::Abi(instance) => instance.score_to_beat(view, self.weight, beat).map_err(|e| {
+            Backend::Abi(instance) => instance.score_wanted(view, &self.wanted(decision)).map_err(|e| {
                 let reason = match &e {
                     CallError::Failed(message) if message.starts_with(SDK_PANIC_PREFIX) => {
                         FailureReason::Panic
@@ -225,6 +230,14 @@ impl Slot {
                     )),
                 }
             }
+        }
+    }
+
+    /// What the host copies of a call (see [`Slot::run`]).
+    fn wanted(&self, decision: Option<f64>) -> Wanted<'_> {
+        match decision {
+            Some(beat) => Wanted { weight: self.weight, beat, facts: Some(&self.gate_facts) },
+            None => Wanted::ALL,
         }
     }
 
@@ -338,6 +351,7 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
             metrics: ScorerMetrics::register(&entry.id),
             breaker: Breaker::new(entry.isolation.breaker_failures, entry.isolation.breaker_cool_down),
             watch_key: watchdog::watch(&entry.id, entry.isolation.stuck_after),
+            gate_facts: Vec::new(),
         });
     }
     Ok(slots)
