@@ -281,7 +281,8 @@ typedef struct hql_score_context {
      * for that many. A plugin MAY then add only those N reasons (the SDK
      * does) and skip copying the rest; the host keeps exactly those N
      * whatever it is sent, so adding all of them is also correct, only
-     * slower. Facts, disqualifiers and the score are always wanted. */
+     * slower. Facts, disqualifiers and the score must always be sent in
+ * full, whatever the limit. */
     uint32_t reason_limit;
     uint32_t reserved;       /* 0; room for the next minor without growing */
 } hql_score_context_t;
