@@ -125,8 +125,12 @@ impl Score {
     /// their order. What `hql-plugin check` expects a limited call to
     /// return.
     pub fn limited(&self, limit: usize) -> Score {
-        let reasons = self.top_reason_positions(limit).into_iter().map(|i| self.reasons[i].clone()).collect();
-        Score { reasons, ..self.clone() }
+        Score {
+            value: self.value,
+            reasons: self.top_reason_positions(limit).into_iter().map(|i| self.reasons[i].clone()).collect(),
+            facts: self.facts.clone(),
+            disqualifiers: self.disqualifiers.clone(),
+        }
     }
 
     /// Positions of the reasons a call limited to `limit` uses (0: all),

@@ -189,12 +189,11 @@ impl Pipeline {
     }
 
     /// Runs the scorers in policy order. Under a reason limit (a decision,
-    /// not an explanation) plugins' facts no gate reads are not copied, and
-    /// it keeps the
-    /// `limit` largest products (|points| × weight) seen so far, so each
-    /// scorer is told what a reason of its own must beat to reach the
-    /// decision's top reasons (ties go to the earlier scorer, as in
-    /// [`Pipeline::top_reasons`]); plugins' reasons below that are not
+    /// not an explanation) facts no gate reads are not copied from plugins,
+    /// and the `limit` largest products (|points| × weight) seen so far are
+    /// kept, so each scorer is told what a reason of its own must beat to
+    /// reach the decision's top reasons (ties go to the earlier scorer, as
+    /// in [`Pipeline::top_reasons`]); plugins' reasons below that are not
     /// copied.
     fn run_scorers(&self, view: &LeadView<'_>, limit: usize) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(self.slots.len());
