@@ -48,7 +48,7 @@ pub async fn run(target: &Target, spec: &LoadSpec, workload: Arc<Workload>) -> R
     let window = Window::new(start, spec);
     let shared = Shared {
         workload,
-        pacer: Arc::new(Pacer::new(start, spec.rate)),
+        pacer: Arc::new(Pacer::new(start, window.to, spec.rate)?),
         cursor: Arc::new(AtomicUsize::new(0)),
         window,
     };
