@@ -11,6 +11,11 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hql_benches::leads::{AS_OF_MS, generate};
 use hql_qualifier::{Engine, LoadOptions, ScorerSource};
 
+/// The allocator `hqld` runs with (see `hql_server::memory`), so these
+/// figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LEADS: usize = 256;
 
 fn engines() -> (Engine, Engine) {

@@ -17,6 +17,11 @@ use hql_benches::leads::{AS_OF_MS, generate};
 use hql_plugin_api::record::LeadRecord;
 use hql_qualifier::{Engine, LoadOptions, ScorerSource};
 
+/// The allocator `hqld` runs with (see `hql_server::memory`), so these
+/// figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LEADS: usize = 64;
 const DAY: i64 = 86_400_000;
 

@@ -18,6 +18,7 @@
 //! - [`health`]: what `grpc.health.v1` reports: SERVING, NOT_SERVING while
 //!   shutting down or while a scorer call is stuck (the qualifier's watchdog).
 //! - [`shutdown`]: SIGINT/SIGTERM as a future, registered before serving.
+//! - [`memory`]: mimalloc as the allocator, transparent huge pages off.
 //! - [`logging`]: `tracing` to stderr, text or JSON, filtered by
 //!   `log_level`, and spans to the OTLP exporter when it is on.
 //! - [`otlp`]: OTLP trace export, from the standard `OTEL_*` variables.
@@ -42,6 +43,7 @@ pub mod config;
 pub mod current;
 pub mod health;
 pub mod logging;
+pub mod memory;
 pub mod metrics;
 pub mod otlp;
 pub mod reload;

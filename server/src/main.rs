@@ -14,7 +14,13 @@ use hql_server::config::{self, Cli, Config, Env};
 use hql_server::otlp::{TraceExport, Traces};
 use hql_server::{check, logging, run, shutdown};
 
+/// mimalloc rather than glibc's allocator: why, and what it costs in
+/// memory, is in `hql_server::memory`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    hql_server::memory::no_huge_pages();
     // Usage errors exit 2 with clap's message; --help and --version exit 0.
     let cli = Cli::try_parse().unwrap_or_else(|error| error.exit());
     let (config, traces) = match configure(&cli) {
