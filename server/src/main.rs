@@ -20,7 +20,7 @@ use hql_server::{check, logging, run, shutdown};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    hql_server::memory::no_huge_pages();
+    hql_server::memory::configure();
     // Usage errors exit 2 with clap's message; --help and --version exit 0.
     let cli = Cli::try_parse().unwrap_or_else(|error| error.exit());
     let (config, traces) = match configure(&cli) {
