@@ -92,6 +92,25 @@ async fn every_mode_runs_clean_on_hqld_and_on_the_floor() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_run_keeps_to_its_schedule_and_ends() {
+    // 200 calls/s for a 1 s window: the schedule has exactly 200 slots in
+    // it, so no more can be counted; fewer only if answers came late, which
+    // a working server on an idle loopback does not do by half.
+    let plugins = PluginDir::bundled();
+    let hqld = Hqld::serve(&default_policy(), plugins.path());
+    let target = Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()) };
+    let workload = Arc::new(Workload::generate(SEED, LEADS, 10));
+    for mode in [Mode::Unary, Mode::Stream] {
+        let spec = LoadSpec { rate: Some(200.0), ..spec(mode, Duration::from_secs(1)) };
+        let report = driver::run(&target, &spec, workload.clone()).await.expect("the run");
+        let what = format!("{mode:?}:\n{}", report.to_text());
+        assert_eq!(report.error_total, 0, "{what}");
+        assert!(report.requests <= 200, "more calls than the schedule has: {what}");
+        assert!(report.requests >= 100, "{what}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_ok_answers_are_counted_by_code() {
     // The floor refuses leads it holds no answer for with NOT_FOUND: a
     // client with another seed gets nothing but errors, as calls (unary)
