@@ -13,6 +13,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hql_benches::leads::{AS_OF_MS, generate};
+use hql_plugin_api::view::LeadView;
+use hql_plugin_api::{Config, Context, Logger, Scorer};
 use hql_qualifier::{Engine, LoadOptions, ScorerSource};
 
 /// The system allocator, counting calls and bytes.
@@ -55,17 +57,32 @@ fn engine(scorers: ScorerSource) -> Engine {
         .expect("default policy loads")
 }
 
-/// Allocations and bytes per lead over `ROUNDS` passes, after one pass to
+/// Allocations and bytes per item over `ROUNDS` passes, after one pass to
 /// warm the per-thread buffer pools.
-fn per_lead(run: impl Fn(&hql_plugin_api::record::LeadRecord)) -> (f64, f64) {
-    let leads = generate(42, LEADS);
-    leads.iter().for_each(&run);
+fn per_item<T>(items: &[T], run: impl Fn(&T)) -> (f64, f64) {
+    items.iter().for_each(&run);
     let (calls, bytes) = (CALLS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
     for _ in 0..ROUNDS {
-        leads.iter().for_each(&run);
+        items.iter().for_each(&run);
     }
-    let n = (LEADS * ROUNDS) as f64;
+    let n = (items.len() * ROUNDS) as f64;
     ((CALLS.load(Ordering::Relaxed) - calls) as f64 / n, (BYTES.load(Ordering::Relaxed) - bytes) as f64 / n)
+}
+
+/// What scorer `S` allocates per lead on its own: called directly on lead
+/// views built beforehand, with the default policy's `config_json`, its
+/// score recycled afterwards as the SDK does once the host has copied it.
+/// Inside a plugin library these allocations go to the library's allocator.
+fn scorer<S: Scorer>(views: &[LeadView<'_>], config_json: &str) -> (&'static str, (f64, f64)) {
+    let logger = Logger::discard();
+    let scorer = S::configure(&Config::new(config_json, logger.clone())).expect("default config is valid");
+    let counted = per_item(views, |view| {
+        let ctx = Context::new(AS_OF_MS, view.future_events_hidden(), &logger);
+        if let Ok(score) = scorer.score(&view.lead(), &ctx) {
+            score.recycle();
+        }
+    });
+    (S::NAME, counted)
 }
 
 fn main() {
@@ -80,13 +97,26 @@ fn main() {
     ]));
     println!("| what | counted | allocations per lead | bytes per lead |");
     println!("| --- | --- | ---: | ---: |");
+    let leads = generate(42, LEADS);
     let rows: [(&str, &str, (f64, f64)); 4] = [
-        ("qualify, static scorers", "everything", per_lead(|l| drop(fixed.qualify(l, AS_OF_MS)))),
-        ("explain, static scorers", "everything", per_lead(|l| drop(fixed.explain(l, AS_OF_MS)))),
-        ("qualify, plugin libraries", "host side", per_lead(|l| drop(dynamic.qualify(l, AS_OF_MS)))),
-        ("explain, plugin libraries", "host side", per_lead(|l| drop(dynamic.explain(l, AS_OF_MS)))),
+        ("qualify, static scorers", "everything", per_item(&leads, |l| drop(fixed.qualify(l, AS_OF_MS)))),
+        ("explain, static scorers", "everything", per_item(&leads, |l| drop(fixed.explain(l, AS_OF_MS)))),
+        ("qualify, plugin libraries", "host side", per_item(&leads, |l| drop(dynamic.qualify(l, AS_OF_MS)))),
+        ("explain, plugin libraries", "host side", per_item(&leads, |l| drop(dynamic.explain(l, AS_OF_MS)))),
     ];
     for (what, counted, (calls, bytes)) in rows {
         println!("| {what} | {counted} | {calls:.1} | {bytes:.0} |");
+    }
+    // The configs of policies/default.toml.
+    let views: Vec<LeadView<'_>> = leads.iter().map(|l| LeadView::new(l, AS_OF_MS)).collect();
+    let scorers = [
+        scorer::<hql_icp_fit::IcpFitScorer>(&views, "{}"),
+        scorer::<hql_bant::BantScorer>(&views, r#"{"typical_deal_size": 25000}"#),
+        scorer::<hql_intent::IntentScorer>(&views, r#"{"bottom_funnel_window_days": 90}"#),
+        scorer::<hql_trust_nurture::TrustNurtureScorer>(&views, "{}"),
+        scorer::<hql_product_usage::ProductUsageScorer>(&views, "{}"),
+    ];
+    for (name, (calls, bytes)) in scorers {
+        println!("| scorer `{name}`, called directly | its own | {calls:.1} | {bytes:.0} |");
     }
 }

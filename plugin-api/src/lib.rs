@@ -19,6 +19,8 @@
 //! - [`export`]: the `extern "C"` shims behind [`export_scorer!`] (panics caught).
 //! - [`host`]: the host side of the ABI: callback table and safe hook wrappers.
 //! - [`testing`]: a harness to unit-test a scorer without a server.
+//! - [`pool`]: per-thread reuse of a score's buffers; [`pool::EventIndexes`] for a
+//!   scorer's own per-lead lists of events.
 //! - [`text`]: numbers for people (`17.5`, `$40,000`, `70%`) in reason messages.
 #![warn(missing_docs)]
 
@@ -30,7 +32,7 @@ pub mod kinds;
 pub mod lead;
 mod limit;
 pub mod log;
-mod pool;
+pub mod pool;
 pub mod record;
 pub mod score;
 pub mod scorer;

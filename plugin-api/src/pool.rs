@@ -79,6 +79,58 @@ pub(crate) fn indexes() -> Vec<u32> {
     take(|p| p.indexes.pop()).unwrap_or_default()
 }
 
+/// A list of event indexes whose buffer comes from this thread's pool and
+/// goes back to it when dropped: a scorer's per-lead lists (the events of
+/// a group, of a time window) then cost no allocation once the thread has
+/// scored a lead or two. It is a `Vec<u32>` otherwise (`Deref`), and
+/// `Reason::events(list.iter().copied())` takes it as evidence.
+///
+/// ```
+/// use hql_plugin_api::pool::EventIndexes;
+///
+/// let mut recent = EventIndexes::new();
+/// recent.push(3);
+/// recent.push(7);
+/// assert_eq!(recent.as_slice(), &[3, 7]);
+/// ```
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EventIndexes(Vec<u32>);
+
+impl EventIndexes {
+    /// An empty list, with a buffer from this thread's pool if it has one.
+    pub fn new() -> EventIndexes {
+        EventIndexes(indexes())
+    }
+}
+
+impl Clone for EventIndexes {
+    fn clone(&self) -> EventIndexes {
+        let mut list = EventIndexes::new();
+        list.0.extend_from_slice(&self.0);
+        list
+    }
+}
+
+impl std::ops::Deref for EventIndexes {
+    type Target = Vec<u32>;
+    fn deref(&self) -> &Vec<u32> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EventIndexes {
+    fn deref_mut(&mut self) -> &mut Vec<u32> {
+        &mut self.0
+    }
+}
+
+impl Drop for EventIndexes {
+    fn drop(&mut self) {
+        let list = std::mem::take(&mut self.0);
+        keep(move |p| shelve(&mut p.indexes, list));
+    }
+}
+
 /// An empty list of field paths (no allocation when the pool is empty).
 pub(crate) fn paths() -> Vec<Cow<'static, str>> {
     take(|p| p.paths.pop()).unwrap_or_default()
@@ -171,6 +223,23 @@ mod tests {
             assert!([next.as_ptr(), again.as_str().as_ptr()].contains(&message_ptr));
             assert!(indexes().capacity() >= 2);
             assert!(paths().capacity() >= 1);
+        })
+        .join()
+        .expect("joins");
+    }
+
+    #[test]
+    fn event_indexes_lend_their_buffer_to_the_next_list() {
+        std::thread::spawn(|| {
+            let mut first = EventIndexes::new();
+            first.extend([1, 2, 3]);
+            let buffer = first.as_ptr();
+            let copy = first.clone();
+            assert_eq!(copy.as_slice(), &[1, 2, 3]);
+            drop(first);
+            let next = EventIndexes::new();
+            assert!(next.is_empty());
+            assert_eq!(next.as_ptr(), buffer, "the dropped list's buffer comes back first");
         })
         .join()
         .expect("joins");

@@ -11,6 +11,7 @@
 //! activity, and adding points for it again would count the same signal twice.
 
 use hql_plugin_api::Score;
+use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::text::{Line, round2};
 
 use crate::config::{Rules, Stage};
@@ -87,11 +88,13 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
             let cap = rules.stage_cap(stage);
             let cut = round2(stage_sum - cap);
             if cut > 0.0 {
-                let mut evidence: Vec<u32> = scored
-                    .iter()
-                    .filter(|s| s.stage == Some(stage))
-                    .flat_map(|s| s.group.events.iter().copied())
-                    .collect();
+                let mut evidence = EventIndexes::new();
+                evidence.extend(
+                    scored
+                        .iter()
+                        .filter(|s| s.stage == Some(stage))
+                        .flat_map(|s| s.group.events.iter().copied()),
+                );
                 evidence.sort_unstable();
                 score
                     .reason(
@@ -105,7 +108,7 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
                             .num(stage_sum)
                             .s(" across types)"),
                     )
-                    .events(evidence);
+                    .events(evidence.iter().copied());
                 total -= cut;
             }
         }

@@ -23,6 +23,7 @@
 //! never depends on hashing; ages come from `Context::days_since`, never
 //! from a clock.
 
+use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
 
 use crate::config::{Rules, Stage, TypeRule};
@@ -46,7 +47,7 @@ pub(crate) struct Group<'a> {
     /// Age of the most recent event, days.
     pub(crate) latest_age: f64,
     /// Indexes of the events, in request order.
-    pub(crate) events: Vec<u32>,
+    pub(crate) events: EventIndexes,
 }
 
 impl<'a> Group<'a> {
@@ -58,7 +59,7 @@ impl<'a> Group<'a> {
             third_party: 0,
             decayed: 0.0,
             latest_age: f64::INFINITY,
-            events: Vec::new(),
+            events: EventIndexes::new(),
         }
     }
 
@@ -136,7 +137,7 @@ pub(crate) struct Tally<'a> {
     /// Events answered negatively (within max age).
     pub(crate) negative_responses: Option<Group<'a>>,
     /// Indexes of events older than `max_age_days`.
-    pub(crate) stale: Vec<u32>,
+    pub(crate) stale: EventIndexes,
     /// Counted bottom-funnel events within `bottom_funnel_window_days`.
     pub(crate) bottom_funnel: usize,
     /// Counted mid-funnel events.
@@ -148,7 +149,7 @@ pub(crate) struct Tally<'a> {
     /// Counted content downloads.
     pub(crate) content_downloads: usize,
     /// Counted events in the last 30 days, with their indexes.
-    pub(crate) recent: Vec<u32>,
+    pub(crate) recent: EventIndexes,
     /// The most recent counted bottom-funnel event.
     pub(crate) latest_bottom: Option<Latest<'a>>,
 }
@@ -168,7 +169,7 @@ pub(crate) fn decay(age_days: f64, half_life_days: f64) -> f64 {
 
 /// Walks the lead's events once.
 pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) -> Tally<'a> {
-    let mut t = Tally::default();
+    let mut t = Tally { stale: EventIndexes::new(), recent: EventIndexes::new(), ..Tally::default() };
     for event in lead.events() {
         let event_type = event.event_type();
         let rule = rules.types.get(event_type);

@@ -23,6 +23,7 @@
 //! [`EventTypes`] is built once at start-up and gives each event type's
 //! classes in one look-up, instead of comparing the type with every list.
 
+use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
 
 use crate::config::NurtureConfig;
@@ -143,24 +144,24 @@ pub(crate) struct Summary<'a> {
     /// Engagement events (class 3).
     pub(crate) engagement: usize,
     /// Engagement events whose type is a content type.
-    pub(crate) content: Vec<u32>,
+    pub(crate) content: EventIndexes,
     /// Active weeks within the lookback.
     pub(crate) weeks: Weeks,
     /// Distinct known channels of engagement, with the first event on each,
     /// by name.
     pub(crate) channels: Vec<(&'a str, u32)>,
     /// Events with a positive response.
-    pub(crate) positive: Vec<u32>,
+    pub(crate) positive: EventIndexes,
     /// Events of a configured negative type: the type (its index in
     /// [`EventTypes::negative`]) and the event.
     pub(crate) negative_typed: Vec<(usize, u32)>,
     /// Other events with a negative response.
-    pub(crate) negative_responses: Vec<u32>,
+    pub(crate) negative_responses: EventIndexes,
     /// Reciprocal interactions: the event and its type (an index in
     /// [`EventTypes::reciprocal_kinds`]).
     pub(crate) reciprocal: Vec<(u32, usize)>,
     /// Analogous-interest events.
-    pub(crate) analogous: Vec<u32>,
+    pub(crate) analogous: EventIndexes,
     /// The earliest visible event: time and index.
     pub(crate) first_event: Option<(i64, u32)>,
 }
@@ -177,14 +178,14 @@ impl<'a> Summary<'a> {
             visible: 0,
             engagement: 0,
             // Most events are usually content: one allocation up front.
-            content: Vec::with_capacity(lead.event_count()),
+            content: EventIndexes::new(),
             weeks: Weeks::new(cfg.lookback_weeks as usize),
             channels: Vec::new(),
-            positive: Vec::new(),
+            positive: EventIndexes::new(),
             negative_typed: Vec::new(),
-            negative_responses: Vec::new(),
+            negative_responses: EventIndexes::new(),
             reciprocal: Vec::new(),
-            analogous: Vec::new(),
+            analogous: EventIndexes::new(),
             first_event: None,
         };
         // The host never passes events after as_of; checking again costs

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use hql_plugin_api::record::MS_PER_DAY;
 use hql_plugin_api::text::{Line, round2};
-use hql_plugin_api::{Context, Score};
+use hql_plugin_api::{Context, Reason, Score};
 
 use crate::classify::{EventTypes, Summary};
 use crate::config::NurtureConfig;
@@ -45,12 +45,13 @@ fn plural(line: Line, n: usize, one: &str, many: &str) -> Line {
     line.int(i64::try_from(n).unwrap_or(i64::MAX)).c(' ').s(if n == 1 { one } else { many })
 }
 
-/// `n` event indexes in a vector of exactly that size: `Reason::events`
-/// would grow its vector step by step from an iterator of unknown length.
-fn exactly(n: usize, events: impl Iterator<Item = u32>) -> Vec<u32> {
-    let mut out = Vec::with_capacity(n);
-    out.extend(events);
-    out
+/// Cites `n` events on `reason`, room for all of them made first:
+/// `Reason::events` would grow its list step by step from an iterator of
+/// unknown length. The list is the reason's own (from the SDK's pool), not
+/// a new vector.
+fn cite_exactly(reason: &mut Reason, n: usize, events: impl Iterator<Item = u32>) {
+    reason.events.reserve(n);
+    reason.events.extend(events);
 }
 
 /// Appends `items` separated by ", ".
@@ -87,10 +88,10 @@ pub(crate) fn regularity(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score
         .s(" (full credit from ")
         .int(i64::from(c.full_at_weeks))
         .c(')');
-    score
+    let reason = score
         .reason("trust_nurture.regularity", scaled(active, c.full_at_weeks, c.max_points), message)
-        .field(field::OCCURRED_AT)
-        .events = exactly(active, s.weeks.evidence());
+        .field(field::OCCURRED_AT);
+    cite_exactly(reason, active, s.weeks.evidence());
 }
 
 pub(crate) fn streak(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
@@ -101,10 +102,10 @@ pub(crate) fn streak(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
         .s(" in a row (full credit from ")
         .int(i64::from(c.full_at_weeks))
         .c(')');
-    score
+    let reason = score
         .reason("trust_nurture.streak", scaled(weeks, c.full_at_weeks, c.max_points), message)
-        .field(field::OCCURRED_AT)
-        .events = evidence;
+        .field(field::OCCURRED_AT);
+    cite_exactly(reason, weeks, evidence);
 }
 
 pub(crate) fn channels(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
@@ -173,14 +174,14 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
         if n == 0 {
             continue;
         }
-        score
+        let reason = score
             .reason(
                 Line::new().s(&negative.code),
                 round2(-(n as f64) * negative.penalty),
                 plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded"),
             )
-            .field(field::TYPE)
-            .events = exactly(n, events());
+            .field(field::TYPE);
+        cite_exactly(reason, n, events());
     }
 }
 
