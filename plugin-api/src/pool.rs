@@ -93,13 +93,21 @@ pub(crate) fn indexes() -> Vec<u32> {
 /// recent.push(7);
 /// assert_eq!(recent.as_slice(), &[3, 7]);
 /// ```
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct EventIndexes(Vec<u32>);
 
 impl EventIndexes {
     /// An empty list, with a buffer from this thread's pool if it has one.
     pub fn new() -> EventIndexes {
         EventIndexes(indexes())
+    }
+}
+
+/// The same as [`EventIndexes::new`], so a `#[derive(Default)]` struct of
+/// lists draws every one of them from the pool.
+impl Default for EventIndexes {
+    fn default() -> EventIndexes {
+        EventIndexes::new()
     }
 }
 
@@ -237,9 +245,9 @@ mod tests {
             let copy = first.clone();
             assert_eq!(copy.as_slice(), &[1, 2, 3]);
             drop(first);
-            let next = EventIndexes::new();
+            let next = EventIndexes::default();
             assert!(next.is_empty());
-            assert_eq!(next.as_ptr(), buffer, "the dropped list's buffer comes back first");
+            assert_eq!(next.as_ptr(), buffer, "the dropped list's buffer comes back first, by default too");
         })
         .join()
         .expect("joins");

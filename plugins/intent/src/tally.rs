@@ -169,7 +169,7 @@ pub(crate) fn decay(age_days: f64, half_life_days: f64) -> f64 {
 
 /// Walks the lead's events once.
 pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) -> Tally<'a> {
-    let mut t = Tally { stale: EventIndexes::new(), recent: EventIndexes::new(), ..Tally::default() };
+    let mut t = Tally::default();
     for event in lead.events() {
         let event_type = event.event_type();
         let rule = rules.types.get(event_type);
