@@ -1,7 +1,8 @@
 //! What each bundled scorer costs per lead, called directly through the
 //! `Scorer` trait on a lead view built beforehand, with the configuration the
-//! default policy gives it. Alongside: the cost of laying a lead out as the
-//! ABI view, which the engine does once per request for all scorers.
+//! default policy gives it. Alongside, what the engine does once per lead
+//! for all scorers: laying the lead out as the ABI view, and its decision id
+//! (the lead laid out canonically and hashed).
 //!
 //! Run: `cargo bench -p hql-benches --bench scorers`. Figures and how to read
 //! them: docs/performance.md.
@@ -14,6 +15,9 @@ use hql_plugin_api::view::LeadView;
 use hql_plugin_api::{Config, Context, Logger, Scorer};
 
 const LEADS: usize = 256;
+
+/// A policy digest's length and shape (64 hex digits).
+const POLICY_DIGEST: &str = "9f2c4e61d0b8a7f35e1c2d9b4a6f8e0c7d3b5a1f9e2c4d6b8a0f1e3d5c7b9a2e";
 
 /// Benchmarks `S` over `views`, configured from `config_json`.
 fn scorer<S: Scorer>(c: &mut Criterion, views: &[LeadView<'_>], config_json: &str) {
@@ -42,6 +46,12 @@ fn scorers(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % leads.len();
             black_box(LeadView::new(black_box(&leads[i]), AS_OF_MS)).future_events_hidden()
+        })
+    });
+    group.bench_function("decision_id", |b| {
+        b.iter(|| {
+            i = (i + 1) % leads.len();
+            black_box(hql_qualifier::digest::decision_id(black_box(&leads[i]), POLICY_DIGEST, AS_OF_MS))
         })
     });
     group.finish();
