@@ -181,19 +181,20 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         else {
             return;
         };
-        let value = match FactKind::from_raw(f.kind) {
-            Some(FactKind::Number) => FactValue::Number(f.number),
-            Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
-            Some(FactKind::Text) => FactValue::Text(Cow::Owned(owned(f.text))),
-            None => return,
-        };
-        // SAFETY: host-owned for this call (see `push_text`).
+        // SAFETY: plugin-owned for this call (see `push_text`).
         let bytes = unsafe { f.name.as_bytes() };
+        // A fact no gate reads is dropped before anything is copied.
         if let Some(wanted) = c.wanted.facts
             && !wanted.iter().any(|w| w.as_bytes() == bytes)
         {
             return;
         }
+        let value = match FactKind::from_raw(f.kind) {
+            Some(FactKind::Number) => FactValue::Number(f.number),
+            Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
+            Some(FactKind::Text) => FactValue::Text(pooled(f.text)),
+            None => return,
+        };
         let same =
             |d: &&&str| (d.as_ptr() == bytes.as_ptr() && d.len() == bytes.len()) || d.as_bytes() == bytes;
         let name = match c.declared_facts.iter().find(same) {
