@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::compare::HqldCommand;
 use crate::spec::{LoadSpec, Mode};
+use crate::workload::Shape;
 
 /// `hql-load`'s command line.
 #[derive(Debug, Parser)]
@@ -65,6 +66,10 @@ pub struct LoadArgs {
     /// Distinct leads to cycle through.
     #[arg(long, default_value_t = 1024)]
     pub leads: usize,
+    /// Which leads: as a CRM sends them (about 1.5 KB each) or the scored
+    /// fields only (about 0.75 KB).
+    #[arg(long, value_enum, default_value_t = Shape::Attributed)]
+    pub shape: Shape,
     /// Client runtime threads [default: one per core].
     #[arg(long)]
     pub client_threads: Option<usize>,
@@ -152,6 +157,9 @@ pub struct FloorArgs {
     /// Leads to capture answers for (as the client's).
     #[arg(long, default_value_t = 1024)]
     pub leads: usize,
+    /// Which leads (as the client's).
+    #[arg(long, value_enum, default_value_t = Shape::Attributed)]
+    pub shape: Shape,
 }
 
 /// `hql-load compare`.

@@ -23,7 +23,7 @@ use crate::floor;
 use crate::procfs::{self, Memory};
 use crate::report::RunReport;
 use crate::spec::{LoadSpec, Mode};
-use crate::workload::{Workload, WorkloadSizes};
+use crate::workload::{Shape, Workload, WorkloadSizes};
 
 /// How long a server may take to print its listening line (the floor
 /// includes capturing every answer from `hqld`).
@@ -61,17 +61,18 @@ impl HqldCommand {
 }
 
 /// Starts the floor (`hql-load floor`, the `hql-load` binary at `exe`)
-/// replaying the answers of the server at `capture_from` for `seed` and
-/// `leads`, and waits until it listens.
+/// replaying the answers of the server at `capture_from` for `leads` leads
+/// of `shape` from `seed`, and waits until it listens.
 pub fn start_floor(
     exe: &Path,
     capture_from: &str,
     seed: u64,
     leads: usize,
+    shape: Shape,
 ) -> Result<ServerProcess, LoadError> {
     let mut command = Command::new(exe);
     command.args(["floor", "--listen", "127.0.0.1:0", "--capture-from", capture_from]);
-    command.args(["--seed", &seed.to_string(), "--leads", &leads.to_string()]);
+    command.args(["--seed", &seed.to_string(), "--leads", &leads.to_string(), "--shape", shape.as_str()]);
     ServerProcess::spawn(command, floor::LISTENING_PREFIX, STARTUP_TIMEOUT)
 }
 
@@ -90,6 +91,8 @@ pub struct ComparePlan {
     pub seed: u64,
     /// Leads in the population.
     pub leads: usize,
+    /// Which leads.
+    pub shape: Shape,
     /// Leads per QualifyBatch call.
     pub batch_size: usize,
 }
@@ -171,10 +174,10 @@ pub fn compare(
 ) -> Result<Comparison, LoadError> {
     let load_average_start = procfs::load_average()?;
     let hqld = plan.hqld.start()?;
-    let floor = start_floor(&std::env::current_exe()?, &hqld.url(), plan.seed, plan.leads)?;
+    let floor = start_floor(&std::env::current_exe()?, &hqld.url(), plan.seed, plan.leads, plan.shape)?;
     let hqld_start = procfs::memory(hqld.pid())?;
     let floor_start = procfs::memory(floor.pid())?;
-    let workload = Arc::new(Workload::generate(plan.seed, plan.leads, plan.batch_size));
+    let workload = Arc::new(Workload::generate(plan.seed, plan.leads, plan.batch_size, plan.shape));
     let targets = [target("floor", &floor), target("hqld", &hqld)];
 
     let mut run = |spec: &LoadSpec, target: &Target| -> Result<RunReport, LoadError> {

@@ -67,7 +67,7 @@ fn run(args: &RunArgs) -> Result<u64, LoadError> {
         },
     };
     let load = &args.load;
-    let workload = Arc::new(Workload::generate(load.seed, load.leads, load.batch_size));
+    let workload = Arc::new(Workload::generate(load.seed, load.leads, load.batch_size, load.shape));
     let sizes = workload.sizes();
     let spec = load.spec(args.mode, args.rate);
     let report = runtime.block_on(driver::run(&target, &spec, workload))?;
@@ -81,8 +81,12 @@ fn run(args: &RunArgs) -> Result<u64, LoadError> {
     } else {
         writeln!(
             stdout,
-            "workload: {} leads (seed {}), {:.1} events and {:.0} B encoded per lead on average",
-            sizes.leads, load.seed, sizes.mean_events, sizes.mean_lead_bytes
+            "workload: {} {} leads (seed {}), {:.1} events and {:.0} B encoded per lead on average",
+            sizes.leads,
+            sizes.shape.as_str(),
+            load.seed,
+            sizes.mean_events,
+            sizes.mean_lead_bytes
         )?;
         write!(stdout, "{}", report.to_text())?;
     }
@@ -93,7 +97,7 @@ fn serve_floor(args: &FloorArgs) -> Result<(), LoadError> {
     // The same runtime as hqld's (`Runtime::new`: one worker per core).
     let runtime = Runtime::new()?;
     runtime.block_on(async {
-        let workload = Workload::generate(args.seed, args.leads, 1);
+        let workload = Workload::generate(args.seed, args.leads, 1, args.shape);
         let answers = Answers::capture(&args.capture_from, &workload).await?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -118,6 +122,7 @@ fn run_compare(args: &CompareArgs) -> Result<u64, LoadError> {
         half_peak: !args.no_half_peak,
         seed: load.seed,
         leads: load.leads,
+        shape: load.shape,
         batch_size: load.batch_size,
     };
     let runtime = client_runtime(load.client_threads)?;

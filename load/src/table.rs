@@ -15,9 +15,15 @@ pub fn render(comparison: &Comparison) -> String {
     let w = &comparison.workload;
     let _ = writeln!(
         out,
-        "Workload: {} leads (seed {}), {:.1} events and {:.0} B encoded per lead on average; \
+        "Workload: {} {} leads (seed {}), {:.1} events and {:.0} B encoded per lead on average; \
          QualifyBatch of {} leads: {:.0} B",
-        w.leads, comparison.seed, w.mean_events, w.mean_lead_bytes, comparison.batch_size, w.mean_batch_bytes
+        w.leads,
+        w.shape.as_str(),
+        comparison.seed,
+        w.mean_events,
+        w.mean_lead_bytes,
+        comparison.batch_size,
+        w.mean_batch_bytes
     );
     if let Some(first) = comparison.modes.first() {
         let s = &first.hqld.spec;
@@ -219,6 +225,7 @@ mod tests {
                 mean_lead_bytes: 700.0,
                 mean_events: 25.0,
                 mean_batch_bytes: 7e4,
+                shape: crate::workload::Shape::Compact,
             },
             batch_size: 100,
             modes: vec![

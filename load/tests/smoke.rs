@@ -15,7 +15,7 @@ use hql_load::compare::start_floor;
 use hql_load::driver::{self, Target};
 use hql_load::report::RunReport;
 use hql_load::spec::{LoadSpec, Mode};
-use hql_load::workload::Workload;
+use hql_load::workload::{Shape, Workload};
 use hql_tests::{Hqld, PluginDir, default_policy};
 
 const SEED: u64 = 42;
@@ -41,12 +41,13 @@ fn floor_exe() -> &'static Path {
 async fn every_mode_runs_clean_on_hqld_and_on_the_floor() {
     let plugins = PluginDir::bundled();
     let hqld = Hqld::serve(&default_policy(), plugins.path());
-    let floor = start_floor(floor_exe(), &hqld.url(), SEED, LEADS).expect("the floor starts");
+    let floor =
+        start_floor(floor_exe(), &hqld.url(), SEED, LEADS, Shape::Attributed).expect("the floor starts");
     let targets = [
         Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()) },
         Target { label: "floor".into(), url: floor.url(), pid: Some(floor.pid()) },
     ];
-    let workload = Arc::new(Workload::generate(SEED, LEADS, 10));
+    let workload = Arc::new(Workload::generate(SEED, LEADS, 10, Shape::Attributed));
 
     let mut runs = Vec::new();
     for mode in Mode::ALL {
@@ -99,7 +100,8 @@ async fn a_paced_run_keeps_to_its_schedule_and_ends() {
     let plugins = PluginDir::bundled();
     let hqld = Hqld::serve(&default_policy(), plugins.path());
     let target = Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()) };
-    let workload = Arc::new(Workload::generate(SEED, LEADS, 10));
+    // The compact leads here, so both shapes are sent to a real hqld.
+    let workload = Arc::new(Workload::generate(SEED, LEADS, 10, Shape::Compact));
     for mode in [Mode::Unary, Mode::Stream] {
         let spec = LoadSpec { rate: Some(200.0), ..spec(mode, Duration::from_secs(1)) };
         let report = driver::run(&target, &spec, workload.clone()).await.expect("the run");
@@ -117,9 +119,9 @@ async fn non_ok_answers_are_counted_by_code() {
     // and as each lead's own result (batch, stream).
     let plugins = PluginDir::bundled();
     let hqld = Hqld::serve(&default_policy(), plugins.path());
-    let floor = start_floor(floor_exe(), &hqld.url(), SEED, 4).expect("the floor starts");
+    let floor = start_floor(floor_exe(), &hqld.url(), SEED, 4, Shape::Attributed).expect("the floor starts");
     let target = Target { label: "floor".into(), url: floor.url(), pid: None };
-    let other_leads = Arc::new(Workload::generate(SEED, 8, 2));
+    let other_leads = Arc::new(Workload::generate(SEED, 8, 2, Shape::Attributed));
     for mode in [Mode::Unary, Mode::Batch, Mode::Stream] {
         let report = driver::run(&target, &spec(mode, Duration::from_millis(300)), other_leads.clone())
             .await
