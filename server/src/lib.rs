@@ -35,6 +35,8 @@
 //! - `status`: the one mapping from request errors to gRPC statuses.
 //! - `shed`: load shedding: at most `max_concurrent_requests` decision calls
 //!   in flight, RESOURCE_EXHAUSTED past that.
+//! - `batch_gate`: QualifyBatch calls wait, still encoded, for a decision
+//!   thread, so queued batches do not sit decoded in memory.
 //! - `rpc_trace`: one span and one log line per RPC, joining the caller's
 //!   W3C trace.
 
@@ -51,6 +53,7 @@ pub mod run;
 pub mod server;
 pub mod shutdown;
 
+mod batch_gate;
 mod convert;
 mod deadline;
 mod rpc_trace;

@@ -36,6 +36,7 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use crate::batch_gate::BatchGate;
 use crate::config::{Limits, Transport};
 use crate::current::CurrentEngine;
 use crate::deadline::StampArrivalLayer;
@@ -102,6 +103,7 @@ pub async fn serve_with(
     let service = LeadQualificationServiceServer::new(QualificationService::new(engine.into(), limits))
         .max_decoding_message_size(limits.max_message_bytes)
         .max_encoding_message_size(limits.max_message_bytes);
+    let service = BatchGate::new(service, limits.decision_threads, limits.max_message_bytes);
     let service = Shed::new(service, limits.max_concurrent_requests);
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection = || {

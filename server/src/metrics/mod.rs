@@ -42,6 +42,7 @@ mod methods;
 mod recorder;
 pub(crate) mod reload;
 
+pub use crate::batch_gate::BATCH_CALLS_WAITING;
 pub use crate::shed::{IN_FLIGHT as REQUESTS_IN_FLIGHT, SHED_TOTAL as REQUESTS_SHED_TOTAL};
 pub use endpoint::{METRICS_PATH, MetricsEndpoint};
 pub(crate) use grpc::GrpcMetricsLayer;

@@ -76,6 +76,7 @@ fn describe() {
     info::describe();
     super::reload::describe();
     crate::shed::describe();
+    crate::batch_gate::describe();
 }
 
 #[cfg(test)]
