@@ -152,6 +152,13 @@ pub(crate) fn text(v: &mut Violations, at: Path<'_>, value: String, max: usize) 
 
 /// `value` without surrounding whitespace, reusing its buffer when unchanged.
 pub(crate) fn trimmed(value: String) -> String {
+    // Most values begin and end with a visible ASCII character, which no
+    // whitespace (ASCII or not) can be: no need to decode characters from
+    // both ends, which cost about a microsecond per lead of many strings.
+    let bytes = value.as_bytes();
+    if bytes.first().is_none_or(u8::is_ascii_graphic) && bytes.last().is_none_or(u8::is_ascii_graphic) {
+        return value;
+    }
     let trimmed = value.trim();
     if trimmed.len() == value.len() { value } else { trimmed.to_owned() }
 }
@@ -286,6 +293,23 @@ mod tests {
         text(&mut v, Path::Root("x"), "x".repeat(11), 10);
         assert_eq!(v.kept()[0].field, "x");
         assert_eq!(v.kept()[0].description, "must be at most 10 bytes, got 11");
+    }
+
+    #[test]
+    fn trimming_takes_ascii_and_unicode_whitespace_and_nothing_else() {
+        for (sent, kept) in [
+            ("", ""),
+            ("a", "a"),
+            ("a b", "a b"),
+            (" a", "a"),
+            ("a\t", "a"),
+            ("\u{a0}a\u{2003}", "a"),
+            ("\u{3000}", ""),
+            ("ü", "ü"),
+            ("~x~", "~x~"),
+        ] {
+            assert_eq!(trimmed(sent.to_owned()), kept, "{sent:?}");
+        }
     }
 
     #[test]
