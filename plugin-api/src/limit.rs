@@ -7,11 +7,12 @@
 //!
 //! The rule: among reasons whose points are finite and non-zero, keep the
 //! `limit` with the largest |points|; between equal |points|, the one added
-//! first. It is written once, here, and used by the SDK before it copies
-//! anything across (`export`), by the host on whatever a plugin sends
-//! (`host`, so a plugin that ignores the limit is still held to it).
-//! Statically linked scorers are not trimmed: nothing of theirs is copied,
-//! and the decision's ranking picks the same top reasons from all of them.
+//! first. It is written once, here, and used by a score built for a limited
+//! call (`Score::for_call`) as reasons are added, so the messages of the
+//! others are never written (`Score::reason_with`); by the SDK before it
+//! copies anything across (`export`), for scorers that build an unlimited
+//! score; and by the host on whatever a plugin sends (`host`, so a plugin
+//! that ignores the limit is still held to it).
 //!
 //! Why this loses nothing a decision shows: the host ranks reasons by
 //! |points| × the scorer's weight, then by policy order, then by |points|,

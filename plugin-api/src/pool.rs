@@ -160,6 +160,12 @@ pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>) {
     keep(move |p| p.score(reasons, facts));
 }
 
+/// Keeps a string a score did not keep (a message or code of a reason left
+/// out under a reason limit).
+pub(crate) fn give_text(text: Cow<'static, str>) {
+    keep(move |p| p.text(text));
+}
+
 /// Keeps the buffers of one reason dropped from a score.
 pub(crate) fn give_reason(reason: Reason) {
     keep(move |p| p.reason(reason));

@@ -9,12 +9,33 @@
 use std::borrow::Cow;
 
 /// A scorer's output for one lead.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Two scores are equal when their value, reasons, facts and disqualifiers
+/// are: how a score was built (its reason limit) does not count.
+#[derive(Clone, Debug, Default)]
 pub struct Score {
     value: f64,
     reasons: Vec<Reason>,
     facts: Vec<Fact>,
     disqualifiers: Vec<Disqualifier>,
+    /// Reasons kept at most (0: all); see [`Score::for_call`].
+    reason_limit: usize,
+    /// Under a reason limit, the sum of the points of every reason added,
+    /// kept or not, in the order added ([`Score::total_points`]).
+    points_added: f64,
+    /// Under a reason limit, where the evidence cited on a reason that was
+    /// not kept goes (and is cleared): the chained `.field()` / `.events()`
+    /// of a call site work the same whether or not its reason was kept.
+    not_kept: Option<Box<Reason>>,
+}
+
+impl PartialEq for Score {
+    fn eq(&self, other: &Score) -> bool {
+        self.value == other.value
+            && self.reasons == other.reasons
+            && self.facts == other.facts
+            && self.disqualifiers == other.disqualifiers
+    }
 }
 
 impl Score {
@@ -31,7 +52,46 @@ impl Score {
             reasons: crate::pool::reasons(9),
             facts: crate::pool::facts(10),
             disqualifiers: Vec::new(),
+            reason_limit: 0,
+            // What `Iterator::sum` starts from, so an unlimited and a limited
+            // score of the same reasons total the same, bit for bit.
+            points_added: -0.0,
+            not_kept: None,
         }
+    }
+
+    /// A score of 0 for the call `ctx` describes, keeping only the reasons
+    /// that call will use ([`Context::reason_limit`]): on Qualify, the few
+    /// with the largest |points|; on Explain, all of them.
+    ///
+    /// Use it with [`Score::reason_with`], whose message is written only
+    /// when its reason is kept: on Qualify most messages are never needed,
+    /// and formatting them was about a tenth of a bundled scorer's time.
+    /// The reasons kept are exactly those [`Score::limited`] would pick from
+    /// the unlimited score, in the same order, and [`Score::total_points`]
+    /// (and so [`Score::settle`]) still counts every reason added.
+    ///
+    /// ```
+    /// use hql_plugin_api::text::Line;
+    /// use hql_plugin_api::{Context, Logger, Score};
+    ///
+    /// let logger = Logger::discard();
+    /// let qualify = Context::new(0, 0, &logger).with_reason_limit(1);
+    /// let mut score = Score::for_call(&qualify);
+    /// score.reason_with("demo.small", 5.0, || Line::new().s("five points"));
+    /// score.reason_with("demo.large", 40.0, || Line::new().s("forty points")).field("bant.need");
+    /// score.reason_with("demo.tiny", 1.0, || -> Line { unreachable!("never kept, never written") });
+    /// score.settle("demo.clamped");
+    /// assert_eq!(score.value(), 46.0);
+    /// assert_eq!(score.reasons().len(), 1);
+    /// assert_eq!(score.reasons()[0].message, "forty points");
+    /// ```
+    ///
+    /// [`Context::reason_limit`]: crate::Context::reason_limit
+    pub fn for_call(ctx: &crate::Context<'_>) -> Score {
+        let mut score = Score::new(0.0);
+        score.reason_limit = ctx.reason_limit();
+        score
     }
 
     /// The score, 0–100 (the host clamps and refuses NaN).
@@ -46,22 +106,90 @@ impl Score {
     }
 
     /// Adds a reason; chain `.field(..)` / `.event(..)` on the result to cite
-    /// evidence.
+    /// evidence. Under a reason limit ([`Score::for_call`]) it is kept only
+    /// if it is among the limit's largest so far.
     pub fn reason(
         &mut self,
         code: impl Into<Cow<'static, str>>,
         points: f64,
         message: impl Into<Cow<'static, str>>,
     ) -> &mut Reason {
+        if !self.admit(points) {
+            crate::pool::give_text(message.into());
+            crate::pool::give_text(code.into());
+            return self.not_kept();
+        }
+        self.push_new_reason(code.into(), points, message.into())
+    }
+
+    /// Adds a reason whose message is written by `message` only if the
+    /// reason is kept: always without a reason limit, and under one (a
+    /// score from [`Score::for_call`] on Qualify) only when its |points|
+    /// rank among the limit's largest so far. Chain `.field(..)` /
+    /// `.event(..)` on the result as with [`Score::reason`].
+    pub fn reason_with<M: Into<Cow<'static, str>>>(
+        &mut self,
+        code: impl Into<Cow<'static, str>>,
+        points: f64,
+        message: impl FnOnce() -> M,
+    ) -> &mut Reason {
+        if !self.admit(points) {
+            crate::pool::give_text(code.into());
+            return self.not_kept();
+        }
+        self.push_new_reason(code.into(), points, message().into())
+    }
+
+    /// Whether a reason with `points` is kept; under a reason limit, makes
+    /// room for it (the weakest kept reason goes back to the pool) and
+    /// counts its points either way.
+    fn admit(&mut self, points: f64) -> bool {
+        if self.reason_limit == 0 {
+            return true;
+        }
+        self.points_added += points;
+        let reasons = &self.reasons;
+        match crate::limit::offer(self.reason_limit, reasons.len(), |i| reasons[i].points.abs(), points) {
+            crate::limit::Offer::Keep => true,
+            crate::limit::Offer::Replace(i) => {
+                crate::pool::give_reason(self.reasons.remove(i));
+                true
+            }
+            crate::limit::Offer::Skip => false,
+        }
+    }
+
+    fn push_new_reason(
+        &mut self,
+        code: Cow<'static, str>,
+        points: f64,
+        message: Cow<'static, str>,
+    ) -> &mut Reason {
         self.reasons.push(Reason {
-            code: code.into(),
-            message: message.into(),
+            code,
+            message,
             points,
             fields: crate::pool::paths(),
             events: crate::pool::indexes(),
         });
         let last = self.reasons.len() - 1;
         &mut self.reasons[last]
+    }
+
+    /// The sink for the evidence of a reason that was not kept, emptied.
+    fn not_kept(&mut self) -> &mut Reason {
+        let reason = self.not_kept.get_or_insert_with(|| {
+            Box::new(Reason {
+                code: Cow::Borrowed(""),
+                message: Cow::Borrowed(""),
+                points: 0.0,
+                fields: Vec::new(),
+                events: Vec::new(),
+            })
+        });
+        reason.fields.clear();
+        reason.events.clear();
+        reason
     }
 
     /// Adds a fully built reason.
@@ -130,6 +258,7 @@ impl Score {
             reasons: self.top_reason_positions(limit).into_iter().map(|i| self.reasons[i].clone()).collect(),
             facts: self.facts.clone(),
             disqualifiers: self.disqualifiers.clone(),
+            ..Score::default()
         }
     }
 
@@ -196,9 +325,10 @@ impl Score {
         self.reasons.iter().find(|r| r.code == code)
     }
 
-    /// Sum of all reasons' points.
+    /// Sum of all reasons' points; under a reason limit, of every reason
+    /// added, kept or not.
     pub fn total_points(&self) -> f64 {
-        self.reasons.iter().map(|r| r.points).sum()
+        if self.reason_limit > 0 { self.points_added } else { self.reasons.iter().map(|r| r.points).sum() }
     }
 
     /// Sets the score to the sum of the reasons, rounded to two decimals and
@@ -383,6 +513,69 @@ pub struct Disqualifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Context, Logger};
+    use proptest::prelude::*;
+
+    /// The same reasons added to a score for `ctx`, messages counted.
+    fn build(ctx: &Context<'_>, points: &[f64], written: &mut usize) -> Score {
+        let mut s = Score::for_call(ctx);
+        for (i, p) in points.iter().enumerate() {
+            s.reason_with(format!("x.r{i}"), *p, || {
+                *written += 1;
+                format!("reason {i}")
+            })
+            .field("bant.need")
+            .events([i as u32]);
+        }
+        s.settle("x.clamped");
+        s
+    }
+
+    proptest! {
+        #[test]
+        fn a_limited_score_keeps_what_the_limit_would_pick(
+            points in prop::collection::vec(
+                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
+                0..24,
+            ),
+            limit in 1usize..8,
+        ) {
+            let logger = Logger::discard();
+            let explain = Context::new(0, 0, &logger);
+            let qualify = Context::new(0, 0, &logger).with_reason_limit(limit);
+            let (mut all_written, mut limited_written) = (0, 0);
+            let all = build(&explain, &points, &mut all_written);
+            let limited = build(&qualify, &points, &mut limited_written);
+            prop_assert_eq!(&limited, &all.limited(limit));
+            prop_assert_eq!(limited.value().to_bits(), all.value().to_bits());
+            prop_assert_eq!(limited.total_points().to_bits(), all.total_points().to_bits());
+            prop_assert!(limited.reasons().len() <= limit);
+            prop_assert_eq!(all_written, points.len());
+            // Zero points are never kept, so never written, under a limit.
+            let nonzero = points.iter().filter(|p| **p != 0.0).count();
+            prop_assert!(limited_written <= nonzero);
+        }
+    }
+
+    #[test]
+    fn evidence_of_a_reason_not_kept_goes_nowhere() {
+        let logger = Logger::discard();
+        let qualify = Context::new(0, 0, &logger).with_reason_limit(1);
+        let mut s = Score::for_call(&qualify);
+        s.reason("x.big", 10.0, "big").field("a").events([1]);
+        s.reason("x.small", 1.0, "small").field("b").events([2, 3]);
+        s.reason("x.zero", 0.0, "zero").event(4);
+        assert_eq!(s.reasons().len(), 1);
+        assert_eq!(s.reasons()[0].fields, vec!["a"]);
+        assert_eq!(s.reasons()[0].events, vec![1]);
+        // A larger one replaces it, and gets its own evidence only.
+        s.reason("x.bigger", -20.0, "bigger").field("c");
+        assert_eq!(s.reasons().len(), 1);
+        assert_eq!(s.reasons()[0].code, "x.bigger");
+        assert_eq!(s.reasons()[0].fields, vec!["c"]);
+        assert!(s.reasons()[0].events.is_empty());
+        assert_eq!(s.total_points(), -9.0);
+    }
 
     #[test]
     fn facts_keep_last_value_and_first_position() {

@@ -122,10 +122,12 @@ impl<'a> Context<'a> {
 
     /// How many of this call's reasons the host will use: 0 means all of
     /// them (Explain); N means only the N with the largest |points| (Qualify,
-    /// which shows a policy's top reasons and nothing else). Return every
-    /// reason regardless: the SDK sends only those N across the boundary.
-    /// A scorer may use it to skip work that only feeds reasons it can tell
-    /// will not be among them.
+    /// which shows a policy's top reasons and nothing else). Build the
+    /// score with [`Score::for_call`] and add reasons with
+    /// [`Score::reason_with`]: the score then keeps only those N and the
+    /// messages of the others are never written. A score from
+    /// [`Score::new`] is correct too (the SDK sends only those N across the
+    /// boundary), only slower.
     pub fn reason_limit(&self) -> usize {
         self.reason_limit
     }

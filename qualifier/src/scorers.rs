@@ -220,9 +220,10 @@ impl Slot {
                 let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger)
                     .with_reason_limit(view.reason_limit() as usize);
                 match catch_unwind(AssertUnwindSafe(|| scorer.score(&view.lead(), &ctx))) {
-                    // A linked scorer's reasons are not copied, so there is
-                    // nothing to save by trimming them to the reason limit;
-                    // the decision's ranking picks the same top ones.
+                    // A linked scorer's reasons are not copied; one that
+                    // builds its score with `Score::for_call` keeps only
+                    // the reasons under the limit, and the decision's
+                    // ranking picks the same top ones either way.
                     Ok(result) => result.map_err(|e| (FailureReason::Error, e.message)),
                     Err(panic) => Err((
                         FailureReason::Panic,

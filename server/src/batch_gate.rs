@@ -48,13 +48,16 @@ const SLOTS_PER_THREAD: usize = 2;
 /// gRPC's frame header: a compression flag and a 4-byte length.
 const FRAME_HEADER_BYTES: usize = 5;
 
-/// Describes this module's metric to the installed recorder.
+/// Describes this module's metric to the installed recorder and sets it to
+/// 0, so it is exported from the first scrape: `/metrics` answers before
+/// the gRPC service (and its [`BatchGate`]) is built.
 pub(crate) fn describe() {
     ::metrics::describe_gauge!(
         BATCH_CALLS_WAITING,
         ::metrics::Unit::Count,
         "QualifyBatch calls waiting, their request not yet read, for a decision thread."
     );
+    ::metrics::gauge!(BATCH_CALLS_WAITING).set(0.0);
 }
 
 /// What every connection's copy of [`BatchGate`] shares.

@@ -81,9 +81,9 @@ impl Scorer for BantScorer {
         Ok(BantScorer { config })
     }
 
-    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+    fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let bant = lead.bant();
-        let mut score = Score::new(0.0);
+        let mut score = Score::for_call(ctx);
 
         let budget = rules::budget(&self.config.budget, self.config.typical_deal_size, &bant, &mut score);
         let authority = rules::authority(&self.config.authority, &bant, &mut score);

@@ -97,7 +97,7 @@ impl Scorer for IcpFitScorer {
         Ok(IcpFitScorer { config, prepared })
     }
 
-    fn score(&self, lead: &Lead<'_>, _ctx: &Context<'_>) -> Result<Score, ScoreError> {
+    fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let (cfg, pre) = (&self.config, &self.prepared);
         let mut findings = Findings::default();
         let firmographic = rules::firmographic::score(cfg, pre, lead, &mut findings);
@@ -117,7 +117,7 @@ impl Scorer for IcpFitScorer {
         // Read before the parts move into the reasons below.
         let values = weighted.each_ref().map(|(sub, _, _)| sub.value());
 
-        let mut score = Score::new(0.0);
+        let mut score = Score::for_call(ctx);
         for (sub, weight, _) in &mut weighted {
             let factor = if sub.possible > 0.0 && active_weight > 0.0 {
                 *weight / active_weight * 100.0 / sub.possible

@@ -97,17 +97,15 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
                 );
                 evidence.sort_unstable();
                 score
-                    .reason(
-                        stage_cap_code(stage),
-                        -cut,
+                    .reason_with(stage_cap_code(stage), -cut, || {
                         Line::new()
                             .s(stage.label())
                             .s(" points capped at ")
                             .num(cap)
                             .s(" (earned ")
                             .num(stage_sum)
-                            .s(" across types)"),
-                    )
+                            .s(" across types)")
+                    })
                     .events(evidence.iter().copied());
                 total -= cut;
             }
@@ -117,19 +115,18 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
     for group in tally.negatives.values() {
         let points = group.rule.map_or(0.0, |r| round2(r.points));
         let code = group.rule.and_then(|r| r.disqualifier);
-        let message = ago(
-            events(Line::new().s(group.event_type).s(" ("), group.count).s(", latest "),
-            group.latest_age,
-        )
-        .s("): ")
-        .num(points)
-        .s(", counted once")
-        .when(code.is_some(), |l| l.s("; reported as ").s(code.unwrap_or_default()));
+        let message = || {
+            ago(events(Line::new().s(group.event_type).s(" ("), group.count).s(", latest "), group.latest_age)
+                .s("): ")
+                .num(points)
+                .s(", counted once")
+                .when(code.is_some(), |l| l.s("; reported as ").s(code.unwrap_or_default()))
+        };
         let reason_code = match group.rule {
             Some(rule) => Line::new().s(&rule.code),
             None => Line::new().s("intent.negative.").s(&code_part(group.event_type)),
         };
-        score.reason(reason_code, points, message).events(group.events.iter().copied());
+        score.reason_with(reason_code, points, message).events(group.events.iter().copied());
         total += points;
         if let Some(code) = code {
             let what = match code {
@@ -143,21 +140,24 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
 
     if let Some(group) = &tally.negative_responses {
         let points = round2(group.decayed);
-        let message =
+        let message = || {
             ago(events(Line::new(), group.count).s(" answered negatively (latest "), group.latest_age)
                 .s("): ")
                 .num(points)
-                .s(" after decay");
-        score.reason("intent.negative_response", points, message).events(group.events.iter().copied());
+                .s(" after decay")
+        };
+        score.reason_with("intent.negative_response", points, message).events(group.events.iter().copied());
         total += points;
     }
 
     if !tally.stale.is_empty() {
-        let message = events(Line::new(), tally.stale.len())
-            .s(" older than ")
-            .num(rules.max_age_days)
-            .s(" days ignored");
-        score.reason("intent.stale", 0.0, message).events(tally.stale.iter().copied());
+        let message = || {
+            events(Line::new(), tally.stale.len())
+                .s(" older than ")
+                .num(rules.max_age_days)
+                .s(" days ignored")
+        };
+        score.reason_with("intent.stale", 0.0, message).events(tally.stale.iter().copied());
     }
 
     let any_events = !tally.types.is_empty()
@@ -172,24 +172,25 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
     match &tally.latest_bottom {
         Some(latest) => {
             let outside = latest.age > rules.bottom_funnel_window_days;
-            let message =
+            let message = || {
                 ago(Line::new().s("Latest bottom-funnel event: ").s(latest.event_type).c(' '), latest.age)
                     .when(outside, |l| {
                         l.s("; older than ")
                             .num(rules.bottom_funnel_window_days)
                             .s(" days, so no longer counted as a current buying action")
-                    });
-            score.reason("intent.recency.bottom_funnel", 0.0, message).event(latest.index);
+                    })
+            };
+            score.reason_with("intent.recency.bottom_funnel", 0.0, message).event(latest.index);
         }
         None => {
             let message =
-                Line::new().s("No bottom-funnel event in the last ").num(rules.max_age_days).s(" days");
-            score.reason("intent.recency.none", 0.0, message);
+                || Line::new().s("No bottom-funnel event in the last ").num(rules.max_age_days).s(" days");
+            score.reason_with("intent.recency.none", 0.0, message);
         }
     }
     let message =
-        events(Line::new(), tally.recent.len()).s(" in the last ").num(RECENT_WINDOW_DAYS).s(" days");
-    score.reason("intent.frequency", 0.0, message).events(tally.recent.iter().copied());
+        || events(Line::new(), tally.recent.len()).s(" in the last ").num(RECENT_WINDOW_DAYS).s(" days");
+    score.reason_with("intent.frequency", 0.0, message).events(tally.recent.iter().copied());
 
     round2(total)
 }
@@ -210,32 +211,36 @@ fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
     let g = s.group;
     let events = g.events.iter().copied();
     let Some(rule) = g.rule else {
-        let message =
+        let message = || {
             ago(Line::new().int(count(g.count)).s("× ").s(g.event_type).s(" (latest "), g.latest_age)
-                .s("): unknown event type, 0 points; add it to custom_points to score it");
-        score.reason(format!("intent.unknown_type.{}", code_part(g.event_type)), 0.0, message).events(events);
+                .s("): unknown event type, 0 points; add it to custom_points to score it")
+        };
+        let code = Line::new().s("intent.unknown_type.").s(&code_part(g.event_type));
+        score.reason_with(code, 0.0, message).events(events);
         return;
     };
-    let message = ago(
-        Line::new()
-            .int(count(g.count))
-            .s("× ")
-            .s(g.event_type)
-            .s(" (")
-            .s(rule.stage.lower_label())
-            .s(", latest "),
-        g.latest_age,
-    )
-    .s("): ")
-    .num(rule.points)
-    .s(" pts each, ")
-    .num(g.decayed)
-    .s(" after decay")
-    .when(g.third_party > 0, |l| {
-        l.s("; ").int(count(g.third_party)).s(" third-party at ").pct(rules.third_party_multiplier)
-    })
-    .when(g.decayed > rule.cap, |l| l.s("; capped at ").num(rule.cap));
-    score.reason(Line::new().s(&rule.code), s.points, message).events(events);
+    let message = || {
+        ago(
+            Line::new()
+                .int(count(g.count))
+                .s("× ")
+                .s(g.event_type)
+                .s(" (")
+                .s(rule.stage.lower_label())
+                .s(", latest "),
+            g.latest_age,
+        )
+        .s("): ")
+        .num(rule.points)
+        .s(" pts each, ")
+        .num(g.decayed)
+        .s(" after decay")
+        .when(g.third_party > 0, |l| {
+            l.s("; ").int(count(g.third_party)).s(" third-party at ").pct(rules.third_party_multiplier)
+        })
+        .when(g.decayed > rule.cap, |l| l.s("; capped at ").num(rule.cap))
+    };
+    score.reason_with(Line::new().s(&rule.code), s.points, message).events(events);
 }
 
 fn count(n: usize) -> i64 {

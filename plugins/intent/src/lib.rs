@@ -94,7 +94,7 @@ impl Scorer for IntentScorer {
 
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let tally = tally::tally(&self.rules, lead, ctx);
-        let mut score = Score::new(0.0);
+        let mut score = Score::for_call(ctx);
         let total = explain::explain(&self.rules, &tally, &mut score);
         score.settle(CLAMPED);
         score

@@ -70,7 +70,7 @@ impl Scorer for ProductUsageScorer {
     }
 
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
-        let mut score = Score::new(0.0);
+        let mut score = Score::for_call(ctx);
         let Some(usage) = lead.usage() else {
             score.fact("has_usage", false);
             score.reason(

@@ -66,7 +66,9 @@ impl Scorer for PartnerReferralScorer {
     }
 
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
-        let mut score = Score::new(0.0);
+        // A score for this call: on Qualify it keeps only the reasons the
+        // answer will show, and `reason_with` writes a message only for those.
+        let mut score = Score::for_call(ctx);
 
         // Referral events: each decays with age, so an old referral counts less.
         let mut referrals = Vec::new();
@@ -81,16 +83,14 @@ impl Scorer for PartnerReferralScorer {
         } else {
             let points = round2(points.min(self.config.max_referral_points));
             score
-                .reason(
-                    "partner.referrals",
-                    points,
+                .reason_with("partner.referrals", points, || {
                     format!(
                         "{} partner referral(s), {} pts each before decay (half-life {} days)",
                         referrals.len(),
                         num(self.config.points_per_referral),
                         num(self.config.half_life_days)
-                    ),
-                )
+                    )
+                })
                 .events(referrals.iter().copied());
         }
         score.fact("referrals", referrals.len());
@@ -101,7 +101,7 @@ impl Scorer for PartnerReferralScorer {
                 let tier = tier.to_ascii_lowercase();
                 let bonus = self.config.tier_bonus.get(&tier).copied().unwrap_or(0.0);
                 score
-                    .reason("partner.tier", bonus, format!("Partner tier '{tier}': +{}", num(bonus)))
+                    .reason_with("partner.tier", bonus, || format!("Partner tier '{tier}': +{}", num(bonus)))
                     .field("attributes.partner_tier");
                 score.fact("partner_tier", tier);
             }
@@ -119,7 +119,7 @@ impl Scorer for PartnerReferralScorer {
         {
             score.disqualify("partner.blocked", format!("Referred by blocked partner '{partner}'"));
             score
-                .reason("partner.blocked", 0.0, format!("Partner '{partner}' is on the block list"))
+                .reason_with("partner.blocked", 0.0, || format!("Partner '{partner}' is on the block list"))
                 .field("attributes.partner");
         }
 

@@ -100,7 +100,7 @@ impl Scorer for TrustNurtureScorer {
 
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let cfg = &self.config;
-        let mut score = Score::new(0.0);
+        let mut score = Score::for_call(ctx);
         let mut summary = Summary::read(cfg, &self.types, lead, ctx);
         if summary.visible == 0 {
             rules::no_events(&mut score);

@@ -82,14 +82,16 @@ pub(crate) fn regularity(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score
     let active = s.weeks.active();
     score.fact("active_weeks", active);
     let c = &cfg.regularity;
-    let message = plural(Line::new().s("engaged in "), active, "week", "weeks")
-        .s(" of the last ")
-        .int(i64::from(cfg.lookback_weeks))
-        .s(" (full credit from ")
-        .int(i64::from(c.full_at_weeks))
-        .c(')');
+    let message = || {
+        plural(Line::new().s("engaged in "), active, "week", "weeks")
+            .s(" of the last ")
+            .int(i64::from(cfg.lookback_weeks))
+            .s(" (full credit from ")
+            .int(i64::from(c.full_at_weeks))
+            .c(')')
+    };
     let reason = score
-        .reason("trust_nurture.regularity", scaled(active, c.full_at_weeks, c.max_points), message)
+        .reason_with("trust_nurture.regularity", scaled(active, c.full_at_weeks, c.max_points), message)
         .field(field::OCCURRED_AT);
     cite_exactly(reason, active, s.weeks.evidence());
 }
@@ -98,12 +100,14 @@ pub(crate) fn streak(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) {
     let (weeks, evidence) = s.weeks.longest_streak();
     score.fact("longest_streak_weeks", weeks);
     let c = &cfg.streak;
-    let message = plural(Line::new().s("longest run: "), weeks, "active week", "active weeks")
-        .s(" in a row (full credit from ")
-        .int(i64::from(c.full_at_weeks))
-        .c(')');
+    let message = || {
+        plural(Line::new().s("longest run: "), weeks, "active week", "active weeks")
+            .s(" in a row (full credit from ")
+            .int(i64::from(c.full_at_weeks))
+            .c(')')
+    };
     let reason = score
-        .reason("trust_nurture.streak", scaled(weeks, c.full_at_weeks, c.max_points), message)
+        .reason_with("trust_nurture.streak", scaled(weeks, c.full_at_weeks, c.max_points), message)
         .field(field::OCCURRED_AT);
     cite_exactly(reason, weeks, evidence);
 }
@@ -126,13 +130,12 @@ pub(crate) fn channels(cfg: &NurtureConfig, s: &Summary<'_>, score: &mut Score) 
         return;
     }
     let c = &cfg.channels;
-    let message = plural(Line::new().s("engaged on "), n, "channel", "channels").s(": ");
+    let message = || {
+        let line = plural(Line::new().s("engaged on "), n, "channel", "channels").s(": ");
+        join(line, s.channels.iter().map(|(name, _)| *name))
+    };
     score
-        .reason(
-            "trust_nurture.channels",
-            capped(n, c.points_per_channel, c.max_points),
-            join(message, s.channels.iter().map(|(name, _)| *name)),
-        )
+        .reason_with("trust_nurture.channels", capped(n, c.points_per_channel, c.max_points), message)
         .field(field::CHANNEL)
         .events(s.channels.iter().map(|(_, index)| *index));
 }
@@ -148,10 +151,10 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
             .field(field::RESPONSE);
     } else {
         score
-            .reason(
+            .reason_with(
                 "trust_nurture.responses.positive",
                 capped(positive, c.points_per_positive, c.max_points),
-                plural(Line::new().s("responded positively "), positive, "time", "times"),
+                || plural(Line::new().s("responded positively "), positive, "time", "times"),
             )
             .field(field::RESPONSE)
             .events = std::mem::take(&mut s.positive);
@@ -159,11 +162,9 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
     if !s.negative_responses.is_empty() {
         let n = s.negative_responses.len();
         score
-            .reason(
-                "trust_nurture.responses.negative",
-                round2(-(n as f64) * c.negative_penalty),
-                plural(Line::new().s("responded negatively "), n, "time", "times").s(": trust eroded"),
-            )
+            .reason_with("trust_nurture.responses.negative", round2(-(n as f64) * c.negative_penalty), || {
+                plural(Line::new().s("responded negatively "), n, "time", "times").s(": trust eroded")
+            })
             .field(field::RESPONSE)
             .events = std::mem::take(&mut s.negative_responses);
     }
@@ -175,11 +176,9 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
             continue;
         }
         let reason = score
-            .reason(
-                Line::new().s(&negative.code),
-                round2(-(n as f64) * negative.penalty),
-                plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded"),
-            )
+            .reason_with(Line::new().s(&negative.code), round2(-(n as f64) * negative.penalty), || {
+                plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded")
+            })
             .field(field::TYPE);
         cite_exactly(reason, n, events());
     }
@@ -199,22 +198,25 @@ pub(crate) fn reciprocal(cfg: &NurtureConfig, types: &EventTypes, s: &Summary<'_
         return;
     }
     // "email_reply ×3, inbound_question ×1": the types that occurred, by name.
-    let mut message = plural(Line::new(), n, "reciprocal interaction", "reciprocal interactions").s(": ");
-    let mut first = true;
-    for (i, kind) in types.reciprocal_kinds.iter().enumerate() {
-        let count = s.reciprocal.iter().filter(|(_, k)| *k == i).count();
-        if count == 0 {
-            continue;
+    let message = || {
+        let mut message = plural(Line::new(), n, "reciprocal interaction", "reciprocal interactions").s(": ");
+        let mut first = true;
+        for (i, kind) in types.reciprocal_kinds.iter().enumerate() {
+            let count = s.reciprocal.iter().filter(|(_, k)| *k == i).count();
+            if count == 0 {
+                continue;
+            }
+            if !first {
+                message = message.s(", ");
+            }
+            first = false;
+            message = message.s(kind).s(" ×").int(i64::try_from(count).unwrap_or(i64::MAX));
         }
-        if !first {
-            message = message.s(", ");
-        }
-        first = false;
-        message = message.s(kind).s(" ×").int(i64::try_from(count).unwrap_or(i64::MAX));
-    }
+        message
+    };
     let c = &cfg.reciprocal;
     score
-        .reason("trust_nurture.reciprocal", capped(n, c.points_per_interaction, c.max_points), message)
+        .reason_with("trust_nurture.reciprocal", capped(n, c.points_per_interaction, c.max_points), message)
         .field(field::TYPE)
         .events(s.reciprocal.iter().map(|(index, _)| *index));
 }
@@ -233,11 +235,9 @@ pub(crate) fn analogous(cfg: &NurtureConfig, s: &mut Summary<'_>, score: &mut Sc
     }
     let c = &cfg.analogous;
     score
-        .reason(
-            "trust_nurture.analogous_interest",
-            capped(n, c.points_per_event, c.max_points),
-            plural(Line::new(), n, "signal", "signals").s(" of interest in analogous solutions"),
-        )
+        .reason_with("trust_nurture.analogous_interest", capped(n, c.points_per_event, c.max_points), || {
+            plural(Line::new(), n, "signal", "signals").s(" of interest in analogous solutions")
+        })
         .field(field::TYPE)
         .field(field::SOURCE)
         .events = std::mem::take(&mut s.analogous);
@@ -252,14 +252,12 @@ pub(crate) fn relationship(cfg: &NurtureConfig, s: &Summary<'_>, ctx: &Context<'
     let c = &cfg.relationship;
     let days = usize::try_from(days).unwrap_or(usize::MAX);
     score
-        .reason(
-            "trust_nurture.relationship",
-            scaled(days, c.full_at_days, c.max_points),
+        .reason_with("trust_nurture.relationship", scaled(days, c.full_at_days, c.max_points), || {
             plural(Line::new().s("first seen "), days, "day", "days")
                 .s(" ago (full credit from ")
                 .int(i64::from(c.full_at_days))
-                .c(')'),
-        )
+                .c(')')
+        })
         .field(field::OCCURRED_AT)
         .event(index);
 }
@@ -277,16 +275,14 @@ pub(crate) fn content_only(cfg: &NurtureConfig, cap_text: &str, s: &mut Summary<
     let raw = round2(score.total_points());
     let cut = round2((cfg.content_only_cap - raw).min(0.0));
     score
-        .reason(
-            "trust_nurture.content_only",
-            cut,
+        .reason_with("trust_nurture.content_only", cut, || {
             Line::new()
                 .s("all ")
                 .int(i64::try_from(s.engagement).unwrap_or(i64::MAX))
                 .s(" engagement events are content downloads or passive reads: capped at ")
                 .s(cap_text)
-                .s(" (downloads alone do not qualify a lead)"),
-        )
+                .s(" (downloads alone do not qualify a lead)")
+        })
         .field(field::TYPE)
         .events = std::mem::take(&mut s.content);
 }
