@@ -225,7 +225,11 @@ unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, r
         };
         unsafe { (api.add_reason)(result, &raw) };
     };
-    if reason_limit == 0 {
+    // A score built for this call (`Score::for_call`) has kept only what
+    // the limit allows already: every reason is sent, with no ranking.
+    let within_limit =
+        || reasons.len() <= reason_limit && reasons.iter().all(|r| crate::limit::counts(r.points));
+    if reason_limit == 0 || within_limit() {
         reasons.iter().for_each(&mut send);
     } else {
         score.top_reason_positions(reason_limit).into_iter().for_each(|i| send(&reasons[i]));
