@@ -21,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .btree_map(".")
         // Reuse tonic-types' google.rpc.Status so rich-error helpers apply.
         .extern_path(".google.rpc", "::tonic_types::pb")
+        // prost's encoding, decoding each message from one slice (src/codec.rs).
+        .codec_path("crate::codec::SliceCodec")
         .compile_fds(fds)?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 //! The `.proto` files beside this crate are the source of truth; they follow
 //! buf's STANDARD lint rules and change only additively within `v1`.
 
+pub mod codec;
+
 /// Generated code for package `hql.v1`.
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
 pub mod v1 {

@@ -1,0 +1,100 @@
+//! A message that does not parse as its request type is INTERNAL (gRPC's
+//! status code guide: "error parsing request proto"), and the server and
+//! the connection serve on. It is the codec's answer (`hql_proto::codec`),
+//! before any handler runs, so this is the one case not answered with
+//! INVALID_ARGUMENT and field paths.
+
+use hql_load::wire::{self, RawCodec};
+use hql_proto::pb;
+use hql_tests::{AS_OF_MS, Hqld, PluginDir, serve_args, sql_lead, ts};
+use prost::Message;
+use tonic::client::Grpc;
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+
+/// A tag with field number 0, which no protobuf message can have.
+const NOT_A_MESSAGE: &[u8] = &[0x00, 0x01, 0x02];
+/// A length-delimited field (`lead`) that claims more bytes than follow.
+const TRUNCATED: &[u8] = &[0x0a, 0x40, 0x0a, 0x03, b'l', b'-', b'1'];
+
+async fn raw(server: &Hqld) -> Grpc<Channel> {
+    let channel = Channel::from_shared(server.url()).expect("url").connect().await.expect("connect");
+    Grpc::new(channel)
+}
+
+fn qualify_request() -> prost::bytes::Bytes {
+    let lead = sql_lead("fine-1", AS_OF_MS).build();
+    pb::QualifyRequest { lead: Some(lead), as_of: Some(ts(AS_OF_MS)) }.encode_to_vec().into()
+}
+
+#[tokio::test]
+async fn an_undecodable_qualify_is_internal_and_the_connection_serves_on() {
+    let plugins = PluginDir::bundled();
+    let server = Hqld::start(serve_args(&hql_tests::default_policy(), plugins.path()));
+    let mut grpc = raw(&server).await;
+    for bytes in [NOT_A_MESSAGE, TRUNCATED] {
+        grpc.ready().await.expect("ready");
+        let status = grpc
+            .unary(
+                Request::new(prost::bytes::Bytes::from_static(bytes)),
+                wire::path(wire::QUALIFY),
+                RawCodec::<pb::QualifyResponse>::default(),
+            )
+            .await
+            .expect_err("not a QualifyRequest");
+        assert_eq!(status.code(), Code::Internal, "{bytes:?}: {status:?}");
+        assert!(status.message().contains("failed to decode"), "{status:?}");
+    }
+
+    // The same connection, then a typed client: both decide.
+    grpc.ready().await.expect("ready");
+    let answer = grpc
+        .unary(
+            Request::new(qualify_request()),
+            wire::path(wire::QUALIFY),
+            RawCodec::<pb::QualifyResponse>::default(),
+        )
+        .await
+        .expect("a valid request on the same connection")
+        .into_inner();
+    assert_eq!(answer.message.decision.expect("a decision").lead_id, "fine-1");
+    let mut client = server.client().await;
+    let request =
+        pb::QualifyRequest { lead: Some(sql_lead("fine-2", AS_OF_MS).build()), as_of: Some(ts(AS_OF_MS)) };
+    let decision = client.qualify(request).await.expect("decided").into_inner().decision.expect("a decision");
+    assert_eq!(decision.lead_id, "fine-2");
+}
+
+#[tokio::test]
+async fn an_undecodable_stream_message_ends_the_stream_after_the_answers_before_it() {
+    let plugins = PluginDir::bundled();
+    let server = Hqld::start(serve_args(&hql_tests::default_policy(), plugins.path()));
+    let mut grpc = raw(&server).await;
+    grpc.ready().await.expect("ready");
+    let messages =
+        vec![qualify_request(), prost::bytes::Bytes::from_static(NOT_A_MESSAGE), qualify_request()];
+    let mut replies = grpc
+        .streaming(
+            Request::new(tokio_stream::iter(messages)),
+            wire::path(wire::QUALIFY_STREAM),
+            RawCodec::<pb::QualifyStreamResponse>::default(),
+        )
+        .await
+        .expect("the stream opens")
+        .into_inner();
+    let mut answered = Vec::new();
+    let status = loop {
+        match replies.message().await {
+            Ok(Some(reply)) => answered.push(reply.message.index),
+            Ok(None) => panic!("the stream ended OK after {answered:?}"),
+            Err(status) => break status,
+        }
+    };
+    assert!(answered.len() <= 1, "nothing after the bad message is answered: {answered:?}");
+    assert_eq!(status.code(), Code::Internal, "{status:?}");
+
+    let mut client = server.client().await;
+    let request =
+        pb::QualifyRequest { lead: Some(sql_lead("after", AS_OF_MS).build()), as_of: Some(ts(AS_OF_MS)) };
+    assert!(client.qualify(request).await.is_ok(), "the server serves on");
+}
