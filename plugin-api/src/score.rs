@@ -192,9 +192,14 @@ impl Score {
         reason
     }
 
-    /// Adds a fully built reason.
+    /// Adds a fully built reason (under a reason limit, as [`Score::reason`]
+    /// does: kept only if it ranks, counted in the total either way).
     pub fn push_reason(&mut self, reason: Reason) -> &mut Score {
-        self.reasons.push(reason);
+        if self.admit(reason.points) {
+            self.reasons.push(reason);
+        } else {
+            crate::pool::give_reason(reason);
+        }
         self
     }
 
@@ -575,6 +580,17 @@ mod tests {
         assert_eq!(s.reasons()[0].fields, vec!["c"]);
         assert!(s.reasons()[0].events.is_empty());
         assert_eq!(s.total_points(), -9.0);
+        // A fully built reason is held to the same limit and total.
+        s.push_reason(Reason {
+            code: "x.pushed".into(),
+            message: "pushed".into(),
+            points: 3.0,
+            fields: Vec::new(),
+            events: Vec::new(),
+        });
+        assert_eq!(s.reasons().len(), 1);
+        assert_eq!(s.reasons()[0].code, "x.bigger");
+        assert_eq!(s.total_points(), -6.0);
     }
 
     #[test]
