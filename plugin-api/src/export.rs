@@ -200,6 +200,9 @@ unsafe extern "C" fn score<S: Scorer>(
     }
 }
 
+/// Evidence fields of one reason passed from a stack buffer (more: a vector).
+const FIELDS_ON_STACK: usize = 8;
+
 /// Copies a [`Score`] into the host through its callbacks; under a
 /// `reason_limit` (Qualify), only the reasons the host will use.
 ///
@@ -209,11 +212,23 @@ unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, r
     // SAFETY (all calls below): `result` is valid for this call and every
     // pointer we pass lives until the callback returns; the host copies.
     unsafe { (api.set_score)(result, score.value()) };
-    let mut fields: Vec<hql_str_t> = Vec::new();
+    // A reason cites a few fields: their views go in a buffer on the stack,
+    // and only a longer list takes the heap (this library's allocator,
+    // usually glibc's, once per call that needs it).
+    let mut on_stack = [hql_str_t::EMPTY; FIELDS_ON_STACK];
+    let mut on_heap: Vec<hql_str_t> = Vec::new();
     let reasons = score.reasons();
     let mut send = |r: &crate::score::Reason| {
-        fields.clear();
-        fields.extend(r.fields.iter().map(|f| s(f)));
+        let fields: &[hql_str_t] = if r.fields.len() <= FIELDS_ON_STACK {
+            for (slot, f) in on_stack.iter_mut().zip(&r.fields) {
+                *slot = s(f);
+            }
+            &on_stack[..r.fields.len()]
+        } else {
+            on_heap.clear();
+            on_heap.extend(r.fields.iter().map(|f| s(f)));
+            &on_heap
+        };
         let raw = hql_reason_t {
             code: s(&r.code),
             message: s(&r.message),
