@@ -7,9 +7,14 @@
 //! spread over ten weeks fill ten. Buckets are anchored on `as_of`, never on
 //! the calendar or the clock, so a decision replays identically.
 
+use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::record::MS_PER_DAY;
 
 const MS_PER_WEEK: i64 = 7 * MS_PER_DAY;
+
+/// A week with no engagement event (event indexes are below `u32::MAX`:
+/// the ABI counts events in a `u32`).
+const QUIET: u32 = u32::MAX;
 
 /// Which week of the lookback `t_ms` falls in: 0 is the 7 days ending at
 /// `as_of` (inclusive), 1 the 7 before, ... `None` when it is outside the
@@ -23,31 +28,37 @@ pub(crate) fn bucket(as_of_ms: i64, t_ms: i64, lookback_weeks: usize) -> Option<
 }
 
 /// Per lookback week, the first engagement event seen in it (its index, as
-/// evidence), or `None` if the week was quiet.
+/// evidence), or [`QUIET`]. The list comes from the SDK's per-thread pool,
+/// so scoring a lead allocates nothing for it.
 pub(crate) struct Weeks {
-    first_event: Vec<Option<u32>>,
+    first_event: EventIndexes,
 }
 
 impl Weeks {
     pub(crate) fn new(lookback_weeks: usize) -> Weeks {
-        Weeks { first_event: vec![None; lookback_weeks] }
+        let mut first_event = EventIndexes::new();
+        first_event.resize(lookback_weeks, QUIET);
+        Weeks { first_event }
     }
 
     /// Records an engagement event at `t_ms`; ignored outside the lookback.
     pub(crate) fn record(&mut self, as_of_ms: i64, t_ms: i64, index: u32) {
         if let Some(week) = bucket(as_of_ms, t_ms, self.first_event.len()) {
-            self.first_event[week].get_or_insert(index);
+            let slot = &mut self.first_event[week];
+            if *slot == QUIET {
+                *slot = index;
+            }
         }
     }
 
     /// Number of weeks with at least one engagement event.
     pub(crate) fn active(&self) -> usize {
-        self.first_event.iter().flatten().count()
+        self.first_event.iter().filter(|e| **e != QUIET).count()
     }
 
     /// One event per active week, most recent week first.
     pub(crate) fn evidence(&self) -> impl Iterator<Item = u32> + '_ {
-        self.first_event.iter().flatten().copied()
+        self.first_event.iter().copied().filter(|e| *e != QUIET)
     }
 
     /// The longest run of consecutive active weeks, and one event per week
@@ -57,7 +68,7 @@ impl Weeks {
         let (mut best_len, mut best_start) = (0, 0);
         let mut run_start = 0;
         for (week, slot) in self.first_event.iter().enumerate() {
-            if slot.is_none() {
+            if *slot == QUIET {
                 run_start = week + 1;
             } else if week + 1 - run_start > best_len {
                 best_len = week + 1 - run_start;
@@ -65,7 +76,7 @@ impl Weeks {
             }
         }
         // Every week of the run is active: exactly `best_len` events.
-        (best_len, self.first_event[best_start..best_start + best_len].iter().flatten().copied())
+        (best_len, self.first_event[best_start..best_start + best_len].iter().copied())
     }
 }
 
