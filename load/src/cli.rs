@@ -171,6 +171,10 @@ pub struct CompareArgs {
     /// Skip the runs paced at half of hqld's peak.
     #[arg(long)]
     pub no_half_peak: bool,
+    /// Closed-loop pairs per mode, alternating which server goes first; the
+    /// median round's ratio is reported, with the spread of all of them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=25))]
+    pub rounds: u16,
     /// Client settings.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -231,7 +235,18 @@ mod tests {
         .expect("parses");
         let Command::Compare(args) = cli.command else { panic!("compare") };
         assert_eq!(args.modes, vec![Mode::Unary, Mode::Stream]);
+        assert_eq!(args.rounds, 1);
         assert_eq!(args.load.spec(Mode::Unary, None).duration, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn compare_rounds_are_bounded() {
+        let parse =
+            |rounds: &str| Cli::try_parse_from(["hql-load", "compare", "--hqld", "h", "--rounds", rounds]);
+        assert!(parse("0").is_err());
+        assert!(parse("26").is_err());
+        let Ok(Cli { command: Command::Compare(args), .. }) = parse("3") else { panic!("parses") };
+        assert_eq!(args.rounds, 3);
     }
 
     #[test]

@@ -8,6 +8,13 @@
 //! answers), runs each mode on the floor and then on `hqld`, and then, for
 //! latency under a realistic load rather than at saturation, runs both again
 //! paced at half of `hqld`'s measured peak.
+//!
+//! One pair of runs can still land on a quiet and a busy minute of a shared
+//! machine. With `rounds` > 1 each mode runs that many pairs, alternating
+//! which server goes first so a drift in the machine's load favours neither,
+//! and reports the median round's ratio (with every round's, so the spread
+//! is visible); its runs are the ones shown, and the half-peak rate comes
+//! from it. Errors are counted over every round.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -95,6 +102,21 @@ pub struct ComparePlan {
     pub shape: Shape,
     /// Leads per QualifyBatch call.
     pub batch_size: usize,
+    /// Closed-loop pairs per mode (at least 1; odd numbers have a true median).
+    pub rounds: usize,
+}
+
+/// One closed-loop pair of runs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Round {
+    /// The floor.
+    pub floor: RunReport,
+    /// `hqld`.
+    pub hqld: RunReport,
+    /// `hqld`'s requests per second over the floor's.
+    pub ratio: f64,
+    /// Whether `hqld` ran first in this round.
+    pub hqld_first: bool,
 }
 
 /// One mode on both servers.
@@ -102,12 +124,14 @@ pub struct ComparePlan {
 pub struct ModeComparison {
     /// The mode.
     pub mode: Mode,
-    /// The floor, closed loop.
+    /// The floor, closed loop (the median round's).
     pub floor: RunReport,
-    /// `hqld`, closed loop.
+    /// `hqld`, closed loop (the median round's).
     pub hqld: RunReport,
-    /// `hqld`'s requests per second over the floor's.
+    /// `hqld`'s requests per second over the floor's, the median round's.
     pub ratio: f64,
+    /// Every round, in the order run.
+    pub rounds: Vec<Round>,
     /// Both paced at half of `hqld`'s peak, when asked for.
     pub half_peak: Option<HalfPeak>,
 }
@@ -156,14 +180,39 @@ pub struct Comparison {
 impl Comparison {
     /// Errors over every run.
     pub fn error_total(&self) -> u64 {
-        self.modes
-            .iter()
-            .flat_map(|m| {
-                let half = m.half_peak.iter().flat_map(|h| [h.floor.error_total, h.hqld.error_total]);
-                [m.floor.error_total, m.hqld.error_total].into_iter().chain(half)
-            })
-            .sum()
+        self.modes.iter().map(ModeComparison::error_total).sum()
     }
+}
+
+impl ModeComparison {
+    /// Errors over every run of this mode: all rounds and the half-peak pair.
+    pub fn error_total(&self) -> u64 {
+        let rounds = self.rounds.iter().map(|r| r.floor.error_total + r.hqld.error_total);
+        let half = self.half_peak.iter().map(|h| h.floor.error_total + h.hqld.error_total);
+        rounds.chain(half).sum()
+    }
+
+    /// The lowest and highest round ratio.
+    pub fn ratio_range(&self) -> (f64, f64) {
+        self.rounds
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| (lo.min(r.ratio), hi.max(r.ratio)))
+    }
+}
+
+/// Whether `hqld` goes first in round `round` (0-based): every other round,
+/// so a machine getting busier or quieter during a comparison favours
+/// neither server.
+pub fn hqld_first(round: usize) -> bool {
+    round % 2 == 1
+}
+
+/// The index of the median of `ratios` (the upper one of an even count);
+/// `None` when there are none. NaN sorts last.
+pub fn median_index(ratios: &[f64]) -> Option<usize> {
+    let mut order: Vec<usize> = (0..ratios.len()).collect();
+    order.sort_by(|&a, &b| ratios[a].total_cmp(&ratios[b]));
+    order.get(ratios.len() / 2).copied()
 }
 
 /// Runs `plan` on `runtime`; `progress` hears each finished run.
@@ -189,8 +238,22 @@ pub fn compare(
     let mut modes = Vec::new();
     for &mode in &plan.modes {
         let spec = LoadSpec { mode, rate: None, ..plan.spec.clone() };
-        let floor_peak = run(&spec, &targets[0])?;
-        let hqld_peak = run(&spec, &targets[1])?;
+        let mut rounds = Vec::new();
+        for round in 0..plan.rounds.max(1) {
+            let first = hqld_first(round);
+            let (floor_peak, hqld_peak) = if first {
+                let hqld_peak = run(&spec, &targets[1])?;
+                (run(&spec, &targets[0])?, hqld_peak)
+            } else {
+                let floor_peak = run(&spec, &targets[0])?;
+                (floor_peak, run(&spec, &targets[1])?)
+            };
+            let ratio = hqld_peak.requests_per_sec / floor_peak.requests_per_sec.max(1e-9);
+            rounds.push(Round { floor: floor_peak, hqld: hqld_peak, ratio, hqld_first: first });
+        }
+        let ratios: Vec<f64> = rounds.iter().map(|r| r.ratio).collect();
+        let median = &rounds[median_index(&ratios).unwrap_or(0)];
+        let (floor_peak, hqld_peak, ratio) = (median.floor.clone(), median.hqld.clone(), median.ratio);
         let half_peak = if plan.half_peak && hqld_peak.requests_per_sec > 0.0 {
             let rate = (hqld_peak.requests_per_sec / 2.0).round().max(1.0);
             let paced = LoadSpec { rate: Some(rate), ..spec.clone() };
@@ -198,8 +261,7 @@ pub fn compare(
         } else {
             None
         };
-        let ratio = hqld_peak.requests_per_sec / floor_peak.requests_per_sec.max(1e-9);
-        modes.push(ModeComparison { mode, floor: floor_peak, hqld: hqld_peak, ratio, half_peak });
+        modes.push(ModeComparison { mode, floor: floor_peak, hqld: hqld_peak, ratio, rounds, half_peak });
     }
     Ok(Comparison {
         seed: plan.seed,
@@ -215,4 +277,24 @@ pub fn compare(
 
 fn target(label: &str, server: &ServerProcess) -> Target {
     Target { label: label.to_string(), url: server.url(), pid: Some(server.pid()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_alternate_which_server_goes_first() {
+        let order: Vec<bool> = (0..4).map(hqld_first).collect();
+        assert_eq!(order, [false, true, false, true]);
+    }
+
+    #[test]
+    fn the_median_round_is_picked_by_ratio_not_by_position() {
+        assert_eq!(median_index(&[]), None);
+        assert_eq!(median_index(&[0.7]), Some(0));
+        assert_eq!(median_index(&[0.9, 0.5, 0.7]), Some(2));
+        assert_eq!(median_index(&[0.5, 0.9, 0.6, 0.8]), Some(3));
+        assert_eq!(median_index(&[f64::NAN, 0.4, 0.6]), Some(2));
+    }
 }

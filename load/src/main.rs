@@ -124,6 +124,7 @@ fn run_compare(args: &CompareArgs) -> Result<u64, LoadError> {
         leads: load.leads,
         shape: load.shape,
         batch_size: load.batch_size,
+        rounds: usize::from(args.rounds),
     };
     let runtime = client_runtime(load.client_threads)?;
     let json = load.json;

@@ -1,8 +1,9 @@
 //! A comparison as Markdown tables, ready to paste into `docs/performance.md`.
 //!
-//! Three tables: every closed-loop run (both servers, every mode) with its
-//! throughput, latency, CPU and errors; per mode the ratio of `hqld` to the
-//! floor and p99 at half of `hqld`'s peak; and each server's memory.
+//! Three tables: every closed-loop run (both servers, every mode, every
+//! round) with its throughput, latency, CPU and errors; per mode the ratio of
+//! `hqld` to the floor (the median round's, with the range over rounds) and
+//! p99 at half of `hqld`'s peak; and each server's memory.
 
 use std::fmt::Write as _;
 
@@ -67,8 +68,16 @@ pub fn render(comparison: &Comparison) -> String {
         ],
     );
     for m in &comparison.modes {
-        for run in [&m.floor, &m.hqld] {
-            run_row(&mut out, run);
+        let rounds = m.rounds.len();
+        for (i, round) in m.rounds.iter().enumerate() {
+            let label = |server: &str| {
+                if rounds > 1 { format!("{server} (round {})", i + 1) } else { server.to_string() }
+            };
+            let pair = [(&round.floor, label("floor")), (&round.hqld, label("hqld"))];
+            let order = if round.hqld_first { [1, 0] } else { [0, 1] };
+            for k in order {
+                run_row(&mut out, pair[k].0, &pair[k].1);
+            }
         }
     }
 
@@ -89,24 +98,28 @@ pub fn render(comparison: &Comparison) -> String {
         ],
     );
     for m in &comparison.modes {
-        let (rate, floor_p99, hqld_p99, hqld_p999, half_errors) = match &m.half_peak {
+        let (rate, floor_p99, hqld_p99, hqld_p999) = match &m.half_peak {
             Some(h) => (
                 format!("{:.0}/s", h.rate),
                 us(h.floor.latency_us.p99),
                 us(h.hqld.latency_us.p99),
                 us(h.hqld.latency_us.p999),
-                h.floor.error_total + h.hqld.error_total,
             ),
-            None => ("-".into(), "-".into(), "-".into(), "-".into(), 0),
+            None => ("-".into(), "-".into(), "-".into(), "-".into()),
+        };
+        let ratio = if m.rounds.len() > 1 {
+            let (lo, hi) = m.ratio_range();
+            format!("{:.2} (median of {}: {lo:.2}-{hi:.2})", m.ratio, m.rounds.len())
+        } else {
+            format!("{:.2}", m.ratio)
         };
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.2} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {} |",
+            "| {} | {:.0} | {:.0} | {ratio} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {} |",
             m.mode.name(),
             m.floor.requests_per_sec,
             m.hqld.requests_per_sec,
-            m.ratio,
-            m.floor.error_total + m.hqld.error_total + half_errors
+            m.error_total()
         );
     }
 
@@ -136,7 +149,7 @@ fn header(out: &mut String, left: usize, columns: &[&str]) {
     let _ = writeln!(out, "| {} |", align.join(" | "));
 }
 
-fn run_row(out: &mut String, run: &RunReport) {
+fn run_row(out: &mut String, run: &RunReport, server: &str) {
     let l = &run.latency_us;
     let (cpu_req, cpu_lead, cores) = match &run.server_cpu {
         Some(c) => {
@@ -153,7 +166,7 @@ fn run_row(out: &mut String, run: &RunReport) {
         out,
         "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
         run.spec.mode.name(),
-        run.server,
+        server,
         run.requests_per_sec,
         run.leads_per_sec,
         us(l.p50),
@@ -184,7 +197,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::compare::{HalfPeak, ModeComparison};
+    use crate::compare::{HalfPeak, ModeComparison, Round};
     use crate::procfs::{MachineCpu, Memory};
     use crate::report::CpuSample;
     use crate::spec::{LoadSpec, Mode};
@@ -215,10 +228,13 @@ mod tests {
         RunReport::new(server, &spec, &total, cpu, None, None)
     }
 
-    #[test]
-    fn every_row_has_its_header_s_columns() {
+    fn round(mode: Mode, ratio: f64, hqld_errors: bool, hqld_first: bool) -> Round {
+        Round { floor: run("floor", mode, false), hqld: run("hqld", mode, hqld_errors), ratio, hqld_first }
+    }
+
+    fn comparison(modes: Vec<ModeComparison>) -> Comparison {
         let memory = Memory { rss_kib: 10_240, hwm_kib: 20_480, threads: 4 };
-        let comparison = Comparison {
+        Comparison {
             seed: 42,
             workload: WorkloadSizes {
                 leads: 10,
@@ -228,31 +244,69 @@ mod tests {
                 shape: crate::workload::Shape::Compact,
             },
             batch_size: 100,
-            modes: vec![
-                ModeComparison {
-                    mode: Mode::Unary,
-                    floor: run("floor", Mode::Unary, false),
-                    hqld: run("hqld", Mode::Unary, true),
-                    ratio: 0.5,
-                    half_peak: Some(HalfPeak {
-                        rate: 1.0,
-                        floor: run("floor", Mode::Unary, false),
-                        hqld: run("hqld", Mode::Unary, false),
-                    }),
-                },
-                ModeComparison {
-                    mode: Mode::Batch,
-                    floor: run("floor", Mode::Batch, false),
-                    hqld: run("hqld", Mode::Batch, false),
-                    ratio: 0.5,
-                    half_peak: None,
-                },
-            ],
+            modes,
             floor_memory: MemorySpan { start: memory, end: memory },
             hqld_memory: MemorySpan { start: memory, end: memory },
             load_average_start: "0.1 0.2 0.3".into(),
             load_average_end: "0.1 0.2 0.3".into(),
+        }
+    }
+
+    #[test]
+    fn rounds_show_their_spread_and_every_round_s_errors_count() {
+        let rounds = vec![
+            round(Mode::Unary, 0.61, false, false),
+            round(Mode::Unary, 0.55, true, true),
+            round(Mode::Unary, 0.66, false, false),
+        ];
+        let median = rounds[0].clone();
+        let mode = ModeComparison {
+            mode: Mode::Unary,
+            floor: median.floor,
+            hqld: median.hqld,
+            ratio: median.ratio,
+            rounds,
+            half_peak: None,
         };
+        assert_eq!(mode.error_total(), 1, "the error of a round that is not the median counts");
+        let c = comparison(vec![mode]);
+        assert_eq!(c.error_total(), 1);
+        let text = render(&c);
+        assert!(text.contains("| 0.61 (median of 3: 0.55-0.66) |"), "{text}");
+        for n in 1..=3 {
+            assert!(text.contains(&format!("| unary | hqld (round {n}) |")), "{text}");
+        }
+        let round2 = text.lines().position(|l| l.contains("hqld (round 2)"));
+        let round2_floor = text.lines().position(|l| l.contains("floor (round 2)"));
+        assert!(round2 < round2_floor, "round 2 ran hqld first and lists it first: {text}");
+        let summary = text.lines().find(|l| l.starts_with("| unary | ") && l.matches(" | ").count() == 8);
+        assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "{text}");
+    }
+
+    #[test]
+    fn every_row_has_its_header_s_columns() {
+        let comparison = comparison(vec![
+            ModeComparison {
+                mode: Mode::Unary,
+                floor: run("floor", Mode::Unary, false),
+                hqld: run("hqld", Mode::Unary, true),
+                ratio: 0.5,
+                rounds: vec![round(Mode::Unary, 0.5, true, false)],
+                half_peak: Some(HalfPeak {
+                    rate: 1.0,
+                    floor: run("floor", Mode::Unary, false),
+                    hqld: run("hqld", Mode::Unary, false),
+                }),
+            },
+            ModeComparison {
+                mode: Mode::Batch,
+                floor: run("floor", Mode::Batch, false),
+                hqld: run("hqld", Mode::Batch, false),
+                ratio: 0.5,
+                rounds: vec![round(Mode::Batch, 0.5, false, false)],
+                half_peak: None,
+            },
+        ]);
         let text = render(&comparison);
         for table in text.split("\n\n").skip(1) {
             let widths: Vec<usize> = table.lines().map(|line| line.matches(" | ").count()).collect();
