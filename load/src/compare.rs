@@ -130,7 +130,9 @@ pub struct ModeComparison {
     pub hqld: RunReport,
     /// `hqld`'s requests per second over the floor's, the median round's.
     pub ratio: f64,
-    /// Every round, in the order run.
+    /// Every round, in the order run. `floor`, `hqld` and `ratio` above repeat
+    /// the median one so that JSON written before rounds existed still reads
+    /// the same way.
     pub rounds: Vec<Round>,
     /// Both paced at half of `hqld`'s peak, when asked for.
     pub half_peak: Option<HalfPeak>,
