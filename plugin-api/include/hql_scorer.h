@@ -87,7 +87,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define HQL_ABI_MAJOR 1
-#define HQL_ABI_MINOR 1
+#define HQL_ABI_MINOR 2
 /* "HQLS" read as a big-endian 32-bit integer. */
 #define HQL_SCORER_MAGIC 0x48514C53u
 /* Name of the one symbol a plugin exports. */
@@ -267,8 +267,10 @@ typedef struct hql_lead {
 
 /* Per-call context. OWNERSHIP: host, valid during `score`.
  * 1.0 ends at `future_events_hidden` (struct_size 24); 1.1 appends
- * `reason_limit` (struct_size 32). Read `reason_limit` only when
- * struct_size >= 32, and treat it as 0 otherwise. */
+ * `reason_limit` (struct_size 32); 1.2 appends `reason_weight` and
+ * `reason_beat` (struct_size 48). Read `reason_limit` only when
+ * struct_size >= 32, and treat it as 0 otherwise; read the 1.2 fields only
+ * when struct_size >= 48, and treat `reason_beat` as -1 otherwise. */
 typedef struct hql_score_context {
     uint32_t struct_size;
     int64_t as_of;           /* ms since epoch: "now" for this decision */
@@ -284,11 +286,27 @@ typedef struct hql_score_context {
      * slower. Facts, disqualifiers and the score must always be sent in
  * full, whatever the limit. */
     uint32_t reason_limit;
-    uint32_t reserved;       /* 0; room for the next minor without growing */
+    uint32_t reserved;       /* 0 */
+    /* Since 1.2: the reason bar. Under a reason limit (reason_limit > 0) and
+     * with reason_beat >= 0, a reason is used only when
+     *     fabs(points) * reason_weight > reason_beat
+     * computed exactly so, in double. The host ranks a decision's reasons by
+     * |points| x the scorer's weight (reason_weight); once the scorers run
+     * before this one have given the decision's top reasons, reason_beat is
+     * the product of the last of them, and a reason that does not beat it
+     * can never be shown. A plugin MAY skip building such reasons (the SDK
+     * does, messages included); the host drops them whatever it is sent.
+     * reason_beat < 0 (Explain, the first scorers, every 1.1 host): any
+     * reason may be used. Points still count in full: the bar only says
+     * which reasons are copied, never what the score is. */
+    double reason_weight;
+    double reason_beat;
 } hql_score_context_t;
 
 /* struct_size of a context that carries `reason_limit`. */
 #define HQL_SCORE_CONTEXT_SIZE_V1_1 32u
+/* struct_size of a context that carries `reason_weight` and `reason_beat`. */
+#define HQL_SCORE_CONTEXT_SIZE_V1_2 48u
 
 /* ---------------------------------------------------------------- results */
 

@@ -18,7 +18,7 @@ use std::ffi::c_void;
 /// Incompatible changes bump the major; the host refuses any other major.
 pub const HQL_ABI_MAJOR: u16 = 1;
 /// Appends bump the minor; the host loads plugins with a minor ≤ its own.
-pub const HQL_ABI_MINOR: u16 = 1;
+pub const HQL_ABI_MINOR: u16 = 2;
 /// `"HQLS"` read as a big-endian integer.
 pub const HQL_SCORER_MAGIC: u32 = 0x4851_4C53;
 /// The one symbol a plugin exports.
@@ -253,16 +253,35 @@ pub struct hql_score_context_t {
     pub reason_limit: u32,
     /// Since 1.1: 0.
     pub reserved: u32,
+    /// Since 1.2, with `reason_beat`: under a reason limit, a reason is
+    /// used only when |points| × `reason_weight` > `reason_beat`;
+    /// `reason_beat` below zero: any reason. See the header.
+    pub reason_weight: f64,
+    /// See `reason_weight`.
+    pub reason_beat: f64,
 }
 
 /// `struct_size` of a context that carries `reason_limit` (ABI 1.1).
 pub const HQL_SCORE_CONTEXT_SIZE_V1_1: u32 = 32;
+/// `struct_size` of a context that carries `reason_weight` and
+/// `reason_beat` (ABI 1.2).
+pub const HQL_SCORE_CONTEXT_SIZE_V1_2: u32 = 48;
 
 impl hql_score_context_t {
     /// `reason_limit` when the context is large enough to carry it (a 1.0
     /// host's is not), else 0: every reason.
     pub fn reason_limit(&self) -> u32 {
         if self.struct_size >= HQL_SCORE_CONTEXT_SIZE_V1_1 { self.reason_limit } else { 0 }
+    }
+
+    /// What a reason must clear to be used, when the context carries it (a
+    /// 1.2 host's, under a reason limit, with a bar set); else `None`: any
+    /// reason may be used.
+    pub fn reason_bar(&self) -> Option<crate::ReasonBar> {
+        let carried = self.struct_size >= HQL_SCORE_CONTEXT_SIZE_V1_2 && self.reason_limit() > 0;
+        // `>= 0.0` is false for NaN: a bar that cannot be compared is none.
+        (carried && self.reason_beat >= 0.0)
+            .then_some(crate::ReasonBar { weight: self.reason_weight, beat: self.reason_beat })
     }
 }
 
@@ -387,3 +406,34 @@ pub type hql_scorer_entry_fn = unsafe extern "C" fn() -> *const hql_scorer_descr
 /// The smallest descriptor an ABI 1.x plugin can hand over: every field of
 /// 1.0. A descriptor whose `struct_size` is below this is refused.
 pub const HQL_DESCRIPTOR_MIN_SIZE_V1: usize = std::mem::size_of::<hql_scorer_descriptor_t>();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(struct_size: u32, reason_limit: u32, reason_beat: f64) -> hql_score_context_t {
+        hql_score_context_t {
+            struct_size,
+            as_of: 0,
+            future_events_hidden: 0,
+            reason_limit,
+            reserved: 0,
+            reason_weight: 0.5,
+            reason_beat,
+        }
+    }
+
+    #[test]
+    fn the_bar_is_read_only_from_a_context_that_carries_it() {
+        let bar = Some(crate::ReasonBar { weight: 0.5, beat: 3.0 });
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_2, 5, 3.0).reason_bar(), bar);
+        // A 1.1 host's context ends before the bar: whatever lies beyond it
+        // is not the host's.
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_1, 5, 3.0).reason_bar(), None);
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_1, 5, 3.0).reason_limit(), 5);
+        // No limit, nothing to beat yet, or a bar that cannot be compared.
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_2, 0, 3.0).reason_bar(), None);
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_2, 5, -1.0).reason_bar(), None);
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_2, 5, f64::NAN).reason_bar(), None);
+    }
+}

@@ -163,7 +163,8 @@ unsafe extern "C" fn score<S: Scorer>(
         let (lead, raw_ctx) = unsafe { (Lead::from_raw(&*lead), &*ctx) };
         let reason_limit = raw_ctx.reason_limit() as usize;
         let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger)
-            .with_reason_limit(reason_limit);
+            .with_reason_limit(reason_limit)
+            .with_reason_bar(raw_ctx.reason_bar());
         (inst.scorer.score(&lead, &ctx), reason_limit)
     }));
     match outcome {

@@ -22,6 +22,7 @@ use crate::abi::{
 use crate::config::ConfigError;
 use crate::log::{Level, LogSink};
 use crate::score::{FactKind, FactValue, Reason, Score};
+use crate::scorer::ReasonBar;
 use crate::view::LeadView;
 
 /// A plugin's string as an owned `String` (lossily when it is not UTF-8).
@@ -149,7 +150,7 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         // copied; a plugin that sends more is held to the limit here. A
         // reason that cannot beat the top reasons of the scorers already run
         // is not copied either.
-        let beats = r.points.abs() * c.wanted.weight > c.wanted.beat;
+        let beats = ReasonBar { weight: c.wanted.weight, beat: c.wanted.beat }.clears(r.points);
         if c.reason_limit > 0 && !beats {
             return;
         }
@@ -389,14 +390,14 @@ impl AbiInstance {
         collected.reason_limit = view.reason_limit() as usize;
         collected.wanted = *wanted;
         collected.declared_facts = &self.declared_facts;
-        // SAFETY: the view and `collected` outlive the call; the instance is live.
+        // The bar travels with the call (ABI 1.2), so the plugin need not
+        // build reasons this host would not copy.
+        let mut ctx = *view.raw_context();
+        ctx.reason_weight = wanted.weight;
+        ctx.reason_beat = wanted.beat;
+        // SAFETY: the view, `ctx` and `collected` outlive the call; the instance is live.
         let status = unsafe {
-            score_fn(
-                self.instance,
-                view.raw(),
-                view.raw_context(),
-                &mut collected as *mut Collected as *mut hql_result_t,
-            )
+            score_fn(self.instance, view.raw(), &ctx, &mut collected as *mut Collected as *mut hql_result_t)
         };
         if status != HQL_OK {
             return Err(CallError::Failed(

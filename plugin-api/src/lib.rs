@@ -51,7 +51,9 @@ pub use kinds::{Authority, BudgetStatus, Need, Response, Seniority, Source};
 pub use lead::{Attribute, Bant, Company, Contact, Event, Lead, ProductUsage};
 pub use log::{Level, LogSink, Logger};
 pub use score::{Disqualifier, Fact, FactKind, FactValue, Reason, Score};
-pub use scorer::{CodeSpec, Context, DynScorer, FactSpec, NativeScorer, ScoreError, Scorer, ScorerSpec};
+pub use scorer::{
+    CodeSpec, Context, DynScorer, FactSpec, NativeScorer, ReasonBar, ScoreError, Scorer, ScorerSpec,
+};
 
 /// Re-exports for the code `export_scorer!` generates. Not a public API.
 #[doc(hidden)]

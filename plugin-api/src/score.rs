@@ -20,6 +20,8 @@ pub struct Score {
     disqualifiers: Vec<Disqualifier>,
     /// Reasons kept at most (0: all); see [`Score::for_call`].
     reason_limit: usize,
+    /// Under a reason limit, what a reason must clear to be kept at all.
+    reason_bar: Option<crate::ReasonBar>,
     /// Under a reason limit, the sum of the points of every reason added,
     /// kept or not, in the order added ([`Score::total_points`]).
     points_added: f64,
@@ -53,6 +55,7 @@ impl Score {
             facts: crate::pool::facts(10),
             disqualifiers: Vec::new(),
             reason_limit: 0,
+            reason_bar: None,
             // What `Iterator::sum` starts from, so an unlimited and a limited
             // score of the same reasons total the same, bit for bit.
             points_added: -0.0,
@@ -91,6 +94,7 @@ impl Score {
     pub fn for_call(ctx: &crate::Context<'_>) -> Score {
         let mut score = Score::new(0.0);
         score.reason_limit = ctx.reason_limit();
+        score.reason_bar = ctx.reason_bar();
         score
     }
 
@@ -148,6 +152,12 @@ impl Score {
             return true;
         }
         self.points_added += points;
+        // Below the bar, a reason cannot reach the decision's top reasons,
+        // and every reason above it ranks among this score's own the same
+        // with or without the ones below (they are all smaller).
+        if self.reason_bar.is_some_and(|bar| !bar.clears(points)) {
+            return false;
+        }
         let reasons = &self.reasons;
         match crate::limit::offer(self.reason_limit, reasons.len(), |i| reasons[i].points.abs(), points) {
             crate::limit::Offer::Keep => true,
@@ -560,6 +570,54 @@ mod tests {
             let nonzero = points.iter().filter(|p| **p != 0.0).count();
             prop_assert!(limited_written <= nonzero);
         }
+    }
+
+    proptest! {
+        #[test]
+        fn a_barred_score_keeps_what_the_limit_would_pick_above_the_bar(
+            points in prop::collection::vec(
+                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
+                0..24,
+            ),
+            limit in 1usize..8,
+            weight in prop_oneof![Just(0.5), 0.0..3.0f64],
+            beat in prop_oneof![Just(2.5), 0.0..40.0f64],
+        ) {
+            let logger = Logger::discard();
+            let bar = crate::ReasonBar { weight, beat };
+            let limited = Context::new(0, 0, &logger).with_reason_limit(limit);
+            let barred = Context::new(0, 0, &logger).with_reason_limit(limit).with_reason_bar(Some(bar));
+            let (mut limited_written, mut barred_written) = (0, 0);
+            let limited = build(&limited, &points, &mut limited_written);
+            let barred = build(&barred, &points, &mut barred_written);
+            // What the host copies of each (it drops what does not clear
+            // the bar) is the same reasons, in the same order.
+            let above: Vec<&Reason> = limited.reasons().iter().filter(|r| bar.clears(r.points)).collect();
+            let barred_reasons: Vec<&Reason> = barred.reasons().iter().collect();
+            prop_assert_eq!(above, barred_reasons);
+            prop_assert!(barred.reasons().iter().all(|r| bar.clears(r.points)));
+            prop_assert_eq!(barred.value().to_bits(), limited.value().to_bits());
+            prop_assert_eq!(barred.total_points().to_bits(), limited.total_points().to_bits());
+            prop_assert!(barred_written <= limited_written);
+        }
+    }
+
+    #[test]
+    fn a_bar_applies_only_under_a_limit() {
+        let logger = Logger::discard();
+        let bar = Some(crate::ReasonBar { weight: 1.0, beat: 50.0 });
+        let explain = Context::new(0, 0, &logger).with_reason_bar(bar);
+        assert_eq!(explain.reason_bar(), None);
+        let mut s = Score::for_call(&explain);
+        s.reason("x.small", 1.0, "small");
+        assert_eq!(s.reasons().len(), 1);
+        let qualify = Context::new(0, 0, &logger).with_reason_limit(3).with_reason_bar(bar);
+        let mut s = Score::for_call(&qualify);
+        s.reason("x.small", 1.0, "small");
+        s.reason("x.large", -60.0, "large");
+        assert_eq!(s.reasons().len(), 1);
+        assert_eq!(s.reasons()[0].code, "x.large");
+        assert_eq!(s.total_points(), -59.0);
     }
 
     #[test]

@@ -104,13 +104,51 @@ pub struct Context<'a> {
     as_of_ms: i64,
     future_events_hidden: u32,
     reason_limit: usize,
+    reason_bar: Option<ReasonBar>,
     logger: &'a Logger,
+}
+
+/// What a reason must beat to be used by a limited call (ABI 1.2): the host
+/// ranks a decision's reasons by |points| × the scorer's `weight`, and once
+/// the scorers run before this one have given a decision's top reasons, a
+/// reason is used only when its product is above the last of them, `beat`.
+/// A score from [`Score::for_call`](crate::Score::for_call) writes nothing
+/// for the others, not even their messages.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReasonBar {
+    /// The scorer's weight in the policy.
+    pub weight: f64,
+    /// The product to beat (strictly).
+    pub beat: f64,
+}
+
+impl ReasonBar {
+    /// Whether a reason with `points` clears the bar. The same expression
+    /// as the host's check, so both sides agree on every reason, bit for bit.
+    pub fn clears(&self, points: f64) -> bool {
+        points.abs() * self.weight > self.beat
+    }
 }
 
 impl<'a> Context<'a> {
     /// Builds a context. Hosts and the test harness call this.
     pub fn new(as_of_ms: i64, future_events_hidden: u32, logger: &'a Logger) -> Context<'a> {
-        Context { as_of_ms, future_events_hidden, reason_limit: 0, logger }
+        Context { as_of_ms, future_events_hidden, reason_limit: 0, reason_bar: None, logger }
+    }
+
+    /// The same context for a limited call whose reasons are used only when
+    /// they clear `bar` (see [`ReasonBar`]); ignored without a reason limit.
+    pub fn with_reason_bar(mut self, bar: Option<ReasonBar>) -> Context<'a> {
+        self.reason_bar = bar;
+        self
+    }
+
+    /// What a reason of this call must clear to be used, under a reason
+    /// limit; `None`: any reason may be (Explain, a first scorer, or a host
+    /// older than ABI 1.2). [`Score::for_call`](crate::Score::for_call)
+    /// applies it.
+    pub fn reason_bar(&self) -> Option<ReasonBar> {
+        if self.reason_limit > 0 { self.reason_bar } else { None }
     }
 
     /// The same context for a call whose reasons the host uses only

@@ -200,6 +200,8 @@ impl<'a> LeadView<'a> {
             future_events_hidden: hidden,
             reason_limit: 0,
             reserved: 0,
+            reason_weight: 1.0,
+            reason_beat: -1.0,
         };
         LeadView {
             raw,

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use hql_plugin_api::host::{AbiInstance, CallError, Wanted};
 use hql_plugin_api::view::LeadView;
-use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, Score};
+use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, ReasonBar, Score};
 
 use crate::breaker::{Admission, Breaker, Transition};
 use crate::clock;
@@ -218,7 +218,8 @@ impl Slot {
             }),
             Backend::Native(scorer, logger) => {
                 let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger)
-                    .with_reason_limit(view.reason_limit() as usize);
+                    .with_reason_limit(view.reason_limit() as usize)
+                    .with_reason_bar(self.reason_bar(decision));
                 match catch_unwind(AssertUnwindSafe(|| scorer.score(&view.lead(), &ctx))) {
                     // A linked scorer's reasons are not copied; one that
                     // builds its score with `Score::for_call` keeps only
@@ -232,6 +233,12 @@ impl Slot {
                 }
             }
         }
+    }
+
+    /// What a reason of this scorer must clear to reach a decision's top
+    /// reasons (see [`Slot::run`]); `None` while any reason may.
+    fn reason_bar(&self, decision: Option<f64>) -> Option<ReasonBar> {
+        decision.filter(|beat| *beat >= 0.0).map(|beat| ReasonBar { weight: self.weight, beat })
     }
 
     /// What the host copies of a call (see [`Slot::run`]).
