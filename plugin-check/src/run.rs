@@ -18,10 +18,13 @@
 //! 3. Each lead with hidden events once more without them.
 //! 4. Every lead once more under a reason limit ([`LIMIT`]), as Qualify
 //!    calls a plugin (ABI 1.1).
-//! 5. `threads` threads, released together, each scoring every lead
+//! 5. Every lead once more under that limit and a reason bar ([`bar_for`]),
+//!    as Qualify calls a plugin after others have given their top reasons
+//!    (ABI 1.2).
+//! 6. `threads` threads, released together, each scoring every lead
 //!    (starting at a different one) `thread_rounds` times on the shared
 //!    instance.
-//! 6. `destroy`.
+//! 7. `destroy`.
 //!
 //! A Rust plugin built with the SDK cannot unwind into the checker: the SDK
 //! turns a panic into a failed call, which is recorded like any other error.
@@ -32,9 +35,9 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use hql_plugin_api::abi::hql_scorer_descriptor_t;
-use hql_plugin_api::host::{AbiInstance, CallError};
+use hql_plugin_api::host::{AbiInstance, CallError, Wanted};
 use hql_plugin_api::view::LeadView;
-use hql_plugin_api::{ConfigError, Level, LogSink, Score};
+use hql_plugin_api::{ConfigError, Level, LogSink, ReasonBar, Score};
 
 use crate::leads::EdgeLead;
 
@@ -82,11 +85,35 @@ pub(crate) struct Observed {
     /// `limited[i]`: lead `i` scored once more under a reason limit of
     /// [`LIMIT`], as Qualify calls it.
     pub(crate) limited: Vec<Outcome>,
+    /// `barred[i]`: lead `i` scored once more under [`LIMIT`] and the
+    /// reason bar [`bar_for`] sets from its first result, as Qualify calls
+    /// a scorer that runs after others (ABI 1.2).
+    pub(crate) barred: Vec<(ReasonBar, Outcome)>,
 }
 
 /// The reason limit of the limited pass: small, so most leads have reasons
 /// to drop.
 pub(crate) const LIMIT: u32 = 2;
+
+/// The weight the barred pass gives the plugin (not 1, so a plugin that
+/// ignores it is caught).
+pub(crate) const BAR_WEIGHT: f64 = 0.5;
+
+/// The bar of the barred pass for a lead whose unlimited result was
+/// `first`: exactly the product of the weaker of the two reasons the limit
+/// keeps, so that one must go (the bar is strict) and any stronger one must
+/// stay; with fewer reasons, 0, which only zero points fail.
+pub(crate) fn bar_for(first: Option<&Outcome>) -> ReasonBar {
+    let weakest = match first {
+        Some(Ok(score)) => {
+            let top = score.limited(LIMIT as usize);
+            top.reasons().iter().map(|r| r.points.abs()).fold(f64::INFINITY, f64::min)
+        }
+        _ => f64::INFINITY,
+    };
+    let beat = if weakest.is_finite() { weakest * BAR_WEIGHT } else { 0.0 };
+    ReasonBar { weight: BAR_WEIGHT, beat }
+}
 
 impl Observed {
     /// The first pass, one call per lead (empty when create failed).
@@ -131,6 +158,7 @@ pub(crate) unsafe fn run(
         without_future: Vec::new(),
         concurrent: Vec::new(),
         limited: Vec::new(),
+        barred: Vec::new(),
     };
 
     // 1. create, destroy (the drop), create again.
@@ -173,10 +201,19 @@ pub(crate) unsafe fn run(
         observed.limited.push(instance.score(&view));
     }
 
-    // 5. concurrently, on the one instance.
+    // 5. under a reason limit and a bar, as Qualify calls later scorers.
+    for (i, lead) in leads.iter().enumerate() {
+        let bar = bar_for(observed.first().get(i).map(|call| &call.outcome));
+        let mut view = LeadView::new(&lead.record, lead.as_of_ms);
+        view.set_reason_limit(LIMIT);
+        let wanted = Wanted { weight: bar.weight, beat: bar.beat, facts: None };
+        observed.barred.push((bar, instance.score_wanted(&view, &wanted)));
+    }
+
+    // 6. concurrently, on the one instance.
     observed.concurrent = concurrently(&instance, leads, settings);
 
-    // 6. destroy.
+    // 7. destroy.
     drop(instance);
     observed
 }
@@ -269,6 +306,7 @@ mod tests {
         assert_eq!(o.without_future.len(), 1, "only future-events has hidden events");
         assert_eq!(o.concurrent.len(), 2);
         assert_eq!(o.limited.len(), leads.len());
+        assert_eq!(o.barred.len(), leads.len());
         assert!(o.concurrent.iter().all(|calls| calls.len() == leads.len()));
     }
 

@@ -90,6 +90,7 @@ fn a_plugin_that_misbehaves_at_run_time_fails_each_rule_it_breaks() {
         "score.future_hidden",
         "behaviour.determinism",
         "behaviour.reason_limit",
+        "behaviour.reason_bar",
     ] {
         assert!(failed.contains(&rule.to_string()), "{rule} should fail in\n{text}");
     }

@@ -13,13 +13,17 @@
 //!   sequential pass keeps non-determinism, reported above, from being
 //!   counted twice).
 //! - Under a reason limit the host keeps exactly the top reasons of the
-//!   plugin's full output, and nothing else changes (see [`reason_limit`]).
+//!   plugin's full output, and nothing else changes (see [`reason_limit`]);
+//!   under a limit and a reason bar, exactly those of them that clear the
+//!   bar (see [`reason_bar`]).
 //! - Time per call is reported (median and p99 over the sequential calls
 //!   after the first, warm-up pass), not judged: it depends on the machine
 //!   and the build profile. Only a p99 above [`SLOW_P99`] warns, since the
 //!   server runs every scorer on every lead.
 
 use std::time::Duration;
+
+use hql_plugin_api::{ReasonBar, Score};
 
 use crate::compare;
 use crate::leads::EdgeLead;
@@ -38,6 +42,7 @@ pub(crate) fn evaluate(leads: &[EdgeLead], observed: &Observed) -> (Vec<RuleResu
         determinism(leads, observed),
         thread_safety(leads, observed),
         reason_limit(leads, observed),
+        reason_bar(leads, observed),
         timing_rule(timing.as_ref()),
     ];
     (results, timing)
@@ -170,20 +175,9 @@ pub(crate) fn reason_limit(leads: &[EdgeLead], observed: &Observed) -> RuleResul
     let limit = crate::run::LIMIT as usize;
     let mut problems = Vec::new();
     for (i, outcome) in observed.limited.iter().enumerate() {
-        let expected: Vec<Outcome> = observed
-            .rounds
-            .iter()
-            .filter_map(|round| round.get(i))
-            .map(|call| call.outcome.as_ref().map(|s| s.limited(limit)).map_err(Clone::clone))
-            .collect();
-        if expected.iter().any(|e| compare::same(e, outcome)) {
-            continue;
+        if let Some(d) = mismatch(observed, i, outcome, |s| s.limited(limit)) {
+            problems.push(format!("`{}`: expected, then under reason_limit {limit}: {d}", name(leads, i)));
         }
-        let d = expected
-            .first()
-            .and_then(|e| compare::difference(e, outcome))
-            .unwrap_or_else(|| "no unlimited result to compare with".to_string());
-        problems.push(format!("`{}`: expected, then under reason_limit {limit}: {d}", name(leads, i)));
     }
     let calls = observed.limited.len();
     if problems.is_empty() {
@@ -203,6 +197,85 @@ pub(crate) fn reason_limit(leads: &[EdgeLead], observed: &Observed) -> RuleResul
          largest |points| among finite, non-zero ones (the earlier between equals), unchanged; never the first N. \
          Nothing else may depend on the limit. The Rust SDK does this for you.",
     )
+}
+
+/// Under a reason limit and a reason bar (ABI 1.2, how Qualify calls a
+/// scorer after others have given their top reasons), the host must end up
+/// with exactly the reasons the limit keeps from the plugin's full output
+/// that clear the bar, and nothing else may change: a plugin may skip the
+/// reasons below the bar, never one above it, and its score still counts
+/// every point. The bar is set at the weaker of the two top reasons, so one
+/// must go and the other stay.
+pub(crate) fn reason_bar(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    if observed.barred.is_empty() {
+        return RuleResult::skip(Rule::ReasonBar, "not checked: no call under a reason bar was made");
+    }
+    let limit = crate::run::LIMIT as usize;
+    let mut problems = Vec::new();
+    for (i, (bar, outcome)) in observed.barred.iter().enumerate() {
+        if let Some(d) = mismatch(observed, i, outcome, |s| above_bar(s.limited(limit), bar)) {
+            problems.push(format!(
+                "`{}`: expected, then under reason_limit {limit}, reason_weight {} and reason_beat {}: {d}",
+                name(leads, i),
+                bar.weight,
+                bar.beat
+            ));
+        }
+    }
+    let calls = observed.barred.len();
+    if problems.is_empty() {
+        return RuleResult::pass(
+            Rule::ReasonBar,
+            format!("{calls} calls under a reason bar: the host kept exactly the top reasons above it"),
+        );
+    }
+    RuleResult::fail(
+        Rule::ReasonBar,
+        format!(
+            "{} of {calls} calls under a reason bar kept other reasons or changed the output",
+            problems.len()
+        ),
+        problems,
+        "Under hql_score_context_t.reason_beat >= 0 (ABI 1.2, with a reason limit), a reason is used only when \
+         fabs(points) * reason_weight > reason_beat: skip those that fail, or send them (the host drops them), but \
+         never skip one that passes, and keep counting every reason's points in the score. The Rust SDK does \
+         this for you.",
+    )
+}
+
+/// `None` when `outcome` is what `expect` makes of one of the sequential
+/// results for lead `i` (any pass, so non-determinism is not counted
+/// twice); else how it differs from the first pass's.
+fn mismatch(
+    observed: &Observed,
+    i: usize,
+    outcome: &Outcome,
+    expect: impl Fn(&Score) -> Score,
+) -> Option<String> {
+    let expected: Vec<Outcome> = observed
+        .rounds
+        .iter()
+        .filter_map(|round| round.get(i))
+        .map(|call| call.outcome.as_ref().map(&expect).map_err(Clone::clone))
+        .collect();
+    if expected.iter().any(|e| compare::same(e, outcome)) {
+        return None;
+    }
+    let d = expected
+        .first()
+        .and_then(|e| compare::difference(e, outcome))
+        .unwrap_or_else(|| "no unlimited result to compare with".to_string());
+    Some(d)
+}
+
+/// `score` with only the reasons that clear `bar`.
+fn above_bar(mut score: Score, bar: &ReasonBar) -> Score {
+    for r in score.take_reasons() {
+        if bar.clears(r.points) {
+            score.push_reason(r);
+        }
+    }
+    score
 }
 
 /// Times of every sequential call but the first pass, which warms up (lazy
@@ -269,6 +342,7 @@ mod tests {
             without_future: Vec::new(),
             concurrent: Vec::new(),
             limited: Vec::new(),
+            barred: Vec::new(),
         }
     }
 
@@ -319,6 +393,28 @@ mod tests {
     }
 
     #[test]
+    fn under_a_reason_bar_the_top_reasons_above_it_must_be_kept() {
+        let full = with_reasons(&[1.0, -9.0, 4.0, 0.0]);
+        let mut o = observed(vec![vec![Call { outcome: Ok(full.clone()), elapsed: Duration::ZERO }]]);
+        // The bar cuts at the weaker of the top two (4 x 0.5 = 2, strict).
+        let bar = crate::run::bar_for(Some(&Ok(full.clone())));
+        assert_eq!(bar, ReasonBar { weight: 0.5, beat: 2.0 });
+        // What the host keeps of a right plugin: -9 alone (4.5 > 2).
+        let kept = above_bar(full.limited(2), &bar);
+        assert_eq!(kept.reasons().iter().map(|r| r.points).collect::<Vec<_>>(), [-9.0]);
+        o.barred = vec![(bar, Ok(kept))];
+        assert_eq!(reason_bar(&leads(), &o).status, Status::Pass);
+        // Dropping the one above the bar is wrong.
+        o.barred = vec![(bar, Ok(with_reasons(&[])))];
+        let r = reason_bar(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.problems[0].contains("reason_weight 0.5 and reason_beat 2"), "{:?}", r.problems);
+        // Without reasons, the bar only cuts zero points.
+        assert_eq!(crate::run::bar_for(Some(&Ok(Score::new(3.0)))).beat, 0.0);
+        assert_eq!(crate::run::bar_for(None).beat, 0.0);
+    }
+
+    #[test]
     fn concurrent_results_must_match_a_sequential_one() {
         let mut o = observed(vec![vec![call(1.0, 5), call(2.0, 5)]]);
         o.concurrent = vec![vec![(0, Ok(Score::new(1.0))), (1, Ok(Score::new(2.0)))]];
@@ -357,11 +453,11 @@ mod tests {
         // The first pass (warm-up) is not timed when there are others.
         let fast = observed(vec![vec![call(1.0, 9000), call(1.0, 9000)], vec![call(1.0, 10), call(1.0, 30)]]);
         let (results, timing) = evaluate(&leads(), &fast);
-        assert_eq!(results[4].status, Status::Info);
+        assert_eq!(results[5].status, Status::Info);
         assert!(
-            results[4].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
+            results[5].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
             "{}",
-            results[4].summary
+            results[5].summary
         );
         assert_eq!(timing.map(|t| t.slowest_lead), Some("missing-fields".to_string()));
 

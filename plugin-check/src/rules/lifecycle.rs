@@ -80,6 +80,7 @@ mod tests {
             without_future: Vec::new(),
             concurrent: Vec::new(),
             limited: Vec::new(),
+            barred: Vec::new(),
         }
     }
 

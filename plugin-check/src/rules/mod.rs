@@ -69,6 +69,9 @@ pub enum Rule {
     ThreadSafety,
     /// Under a reason limit, the reasons the host keeps are the top ones.
     ReasonLimit,
+    /// Under a reason limit and a bar, the reasons the host keeps are the
+    /// top ones that clear it.
+    ReasonBar,
     /// Time per call (reported, not judged).
     Timing,
 }
@@ -79,7 +82,7 @@ impl Rule {
     pub const FIRST_RUN_RULE: usize = 10;
 
     /// Every rule, in report order.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::Open,
         Rule::Entry,
         Rule::Magic,
@@ -100,6 +103,7 @@ impl Rule {
         Rule::Determinism,
         Rule::ThreadSafety,
         Rule::ReasonLimit,
+        Rule::ReasonBar,
         Rule::Timing,
     ];
 
@@ -126,6 +130,7 @@ impl Rule {
             Rule::Determinism => "behaviour.determinism",
             Rule::ThreadSafety => "behaviour.thread_safety",
             Rule::ReasonLimit => "behaviour.reason_limit",
+            Rule::ReasonBar => "behaviour.reason_bar",
             Rule::Timing => "behaviour.timing",
         }
     }

@@ -411,6 +411,7 @@ mod tests {
             without_future: Vec::new(),
             concurrent: Vec::new(),
             limited: Vec::new(),
+            barred: Vec::new(),
         };
         let results = evaluate(&spec(), &leads, &observed);
         assert_eq!(results[0].status, Status::Fail);
