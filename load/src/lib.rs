@@ -20,7 +20,8 @@
 //! - [`workload`], [`lead_pb`]: the leads, generated and pre-encoded.
 //! - [`spec`], [`pacer`]: what a run does and when calls go.
 //! - [`driver`], [`calls`], [`stream`], [`wire`]: the client.
-//! - [`stats`], [`procfs`], [`report`], [`table`]: measuring and reporting.
+//! - [`stats`], [`procfs`], [`report`], [`table`], [`targets`]: measuring,
+//!   reporting, and judging the performance targets.
 //! - [`floor`], [`child`], [`compare`]: the servers and the comparison.
 //! - [`error`]: why a run could not be carried out.
 
@@ -30,6 +31,8 @@ pub mod cli;
 pub mod compare;
 pub mod driver;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod floor;
 pub mod lead_pb;
 pub mod pacer;
@@ -39,6 +42,7 @@ pub mod spec;
 pub mod stats;
 pub mod stream;
 pub mod table;
+pub mod targets;
 pub mod wire;
 pub mod workload;
 

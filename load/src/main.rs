@@ -112,6 +112,15 @@ fn serve_floor(args: &FloorArgs) -> Result<(), LoadError> {
     })
 }
 
+/// What `compare --json` prints: the comparison and the targets judged
+/// from it.
+#[derive(serde::Serialize)]
+struct CompareJson<'a> {
+    #[serde(flatten)]
+    comparison: &'a hql_load::compare::Comparison,
+    targets: Vec<hql_load::targets::Verdict>,
+}
+
 fn run_compare(args: &CompareArgs) -> Result<u64, LoadError> {
     let hqld = args.hqld.command().ok_or_else(|| LoadError::Usage("compare needs --hqld PATH".into()))?;
     let load = &args.load;
@@ -135,7 +144,8 @@ fn run_compare(args: &CompareArgs) -> Result<u64, LoadError> {
     })?;
     let mut stdout = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut stdout, &comparison)?;
+        let targets = hql_load::targets::assess(&comparison);
+        serde_json::to_writer_pretty(&mut stdout, &CompareJson { comparison: &comparison, targets })?;
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", table::render(&comparison))?;

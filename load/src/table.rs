@@ -1,14 +1,16 @@
 //! A comparison as Markdown tables, ready to paste into `docs/performance.md`.
 //!
-//! Three tables: every closed-loop run (both servers, every mode, every
+//! Four tables: every closed-loop run (both servers, every mode, every
 //! round) with its throughput, latency, CPU and errors; per mode the ratio of
 //! `hqld` to the floor (the median round's, with the range over rounds) and
-//! p99 at half of `hqld`'s peak; and each server's memory.
+//! p99 at half of `hqld`'s peak; each server's memory; and the performance
+//! targets judged from those runs ([`targets`]).
 
 use std::fmt::Write as _;
 
 use crate::compare::{Comparison, MemorySpan};
 use crate::report::{RunReport, mib, us};
+use crate::targets;
 
 /// `comparison` as text: a header line and the tables.
 pub fn render(comparison: &Comparison) -> String {
@@ -138,6 +140,12 @@ pub fn render(comparison: &Comparison) -> String {
     );
     memory_row(&mut out, "floor", &comparison.floor_memory);
     memory_row(&mut out, "hqld", &comparison.hqld_memory);
+
+    out.push('\n');
+    header(&mut out, 3, &["target", "measured (floor in the same run)", "met"]);
+    for v in targets::assess(comparison) {
+        let _ = writeln!(out, "| {} | {} | {} |", v.target, v.measured, v.met_text());
+    }
     out
 }
 
@@ -194,63 +202,10 @@ fn memory_row(out: &mut String, server: &str, memory: &MemorySpan) {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::compare::{HalfPeak, ModeComparison, Round};
-    use crate::procfs::{MachineCpu, Memory};
-    use crate::report::CpuSample;
-    use crate::spec::{LoadSpec, Mode};
-    use crate::stats::Recorder;
-    use crate::workload::WorkloadSizes;
-
-    fn run(server: &str, mode: Mode, errors: bool) -> RunReport {
-        let spec = LoadSpec {
-            mode,
-            connections: 8,
-            concurrency: 64,
-            warmup: Duration::from_secs(2),
-            duration: Duration::from_secs(10),
-            rate: None,
-            timeout: Duration::from_secs(30),
-        };
-        let mut total = Recorder::new();
-        total.ok(Duration::from_micros(900), 1, 1200);
-        if errors {
-            total.problem("UNAVAILABLE");
-        }
-        let cpu = CpuSample {
-            elapsed: Duration::from_secs(10),
-            server: Some(Duration::from_secs(5)),
-            client: Duration::from_secs(2),
-            machine: MachineCpu { busy: Duration::from_secs(8), steal: Duration::ZERO },
-        };
-        RunReport::new(server, &spec, &total, cpu, None, None)
-    }
-
-    fn round(mode: Mode, ratio: f64, hqld_errors: bool, hqld_first: bool) -> Round {
-        Round { floor: run("floor", mode, false), hqld: run("hqld", mode, hqld_errors), ratio, hqld_first }
-    }
-
-    fn comparison(modes: Vec<ModeComparison>) -> Comparison {
-        let memory = Memory { rss_kib: 10_240, hwm_kib: 20_480, threads: 4 };
-        Comparison {
-            seed: 42,
-            workload: WorkloadSizes {
-                leads: 10,
-                mean_lead_bytes: 700.0,
-                mean_events: 25.0,
-                mean_batch_bytes: 7e4,
-                shape: crate::workload::Shape::Compact,
-            },
-            batch_size: 100,
-            modes,
-            floor_memory: MemorySpan { start: memory, end: memory },
-            hqld_memory: MemorySpan { start: memory, end: memory },
-            load_average_start: "0.1 0.2 0.3".into(),
-            load_average_end: "0.1 0.2 0.3".into(),
-        }
-    }
+    use crate::compare::{HalfPeak, ModeComparison};
+    use crate::fixtures::{comparison, round, run};
+    use crate::spec::Mode;
 
     #[test]
     fn rounds_show_their_spread_and_every_round_s_errors_count() {
@@ -315,6 +270,16 @@ mod tests {
         assert!(text.contains("UNAVAILABLE 1"), "{text}");
         let summary = text.lines().find(|l| l.starts_with("| unary |") && l.matches(" | ").count() == 8);
         assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "the summary counts the error: {text}");
+    }
+
+    #[test]
+    fn the_targets_close_the_report() {
+        let text = render(&comparison(vec![crate::fixtures::mode(Mode::Unary, 0.62)]));
+        let last = text.split("\n\n").last().unwrap_or_default();
+        assert!(last.starts_with("| target | measured (floor in the same run) | met |"), "{text}");
+        assert!(last.contains("| Qualify >= 0.85 x floor req/s | 0.62 ("), "{text}");
+        assert!(last.lines().any(|l| l.starts_with("| Qualify") && l.ends_with("| no |")), "{text}");
+        assert!(last.lines().any(|l| l.starts_with("| batch leads/s") && l.ends_with("| - |")), "{text}");
     }
 
     #[test]

@@ -149,3 +149,38 @@ fn the_binary_reports_a_run_as_json() {
     assert!(json["report"]["server_cpu"]["us_per_request"].as_f64().is_some_and(|us| us > 0.0), "{stdout}");
     assert!(json["workload"]["mean_lead_bytes"].as_f64().is_some_and(|b| b > 0.0), "{stdout}");
 }
+
+#[test]
+fn a_comparison_judges_the_targets_from_its_own_runs() {
+    let plugins = PluginDir::bundled();
+    let output = std::process::Command::new(floor_exe())
+        .args(["compare", "--hqld"])
+        .arg(hql_tests::hqld_path())
+        .arg("--policy")
+        .arg(default_policy())
+        .arg("--plugin-dir")
+        .arg(plugins.path())
+        .args(["--modes", "unary,explain", "--no-half-peak", "--warmup", "100ms", "--duration", "400ms"])
+        .args(["--connections", "1", "--concurrency", "2", "--leads", "16", "--json"])
+        .output()
+        .expect("hql-load runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    let targets = json["targets"].as_array().expect("targets");
+    let target = |starts: &str| {
+        targets
+            .iter()
+            .find(|t| t["target"].as_str().is_some_and(|s| s.starts_with(starts)))
+            .unwrap_or_else(|| panic!("{starts} in {stdout}"))
+    };
+    // Judged from this run (whatever this machine's figures are)...
+    assert!(target("Qualify")["met"].is_boolean(), "{stdout}");
+    assert!(target("Explain")["met"].is_boolean(), "{stdout}");
+    assert_eq!(target("0 errors")["met"], true, "{stdout}");
+    // ...or said not to be, when the modes they need did not run.
+    assert!(target("batch leads/s")["met"].is_null(), "{stdout}");
+    assert!(target("unary p99")["measured"].as_str().is_some_and(|m| m.starts_with("not measured")));
+    // The comparison itself is still there, as before.
+    assert_eq!(json["modes"].as_array().map(Vec::len), Some(2), "{stdout}");
+}
