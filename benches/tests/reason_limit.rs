@@ -5,10 +5,15 @@
 //! the limit applies: the SDK and the host copy only the top reasons),
 //! under policies keeping 1, 5 (the default) and 40 top reasons.
 //!
-//! (The same scorers linked statically are not trimmed and are compared
-//! with the plugin libraries by `benches/pipeline.rs` before it times them;
-//! five plugin rlibs cannot be linked into one debug test binary, each
-//! exporting the same entry symbol.)
+//! Since ABI 1.2 each scorer is also told the bar a reason must clear to
+//! reach the top reasons (`Context::reason_bar`), which the SDK applies;
+//! these leads cross it in both directions.
+//!
+//! (The same scorers linked statically, trimmed the same way by the SDK,
+//! are compared with the plugin libraries by `benches/pipeline.rs` before it
+//! times them; five plugin rlibs cannot be linked into one debug test
+//! binary, each exporting the same entry symbol. `qualifier/tests/
+//! reason_bar.rs` checks the bar on linked test scorers.)
 
 use std::path::{Path, PathBuf};
 
