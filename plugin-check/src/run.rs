@@ -100,9 +100,10 @@ pub(crate) const LIMIT: u32 = 2;
 pub(crate) const BAR_WEIGHT: f64 = 0.5;
 
 /// The bar of the barred pass for a lead whose unlimited result was
-/// `first`: exactly the product of the weaker of the two reasons the limit
-/// keeps, so that one must go (the bar is strict) and any stronger one must
-/// stay; with fewer reasons, 0, which only zero points fail.
+/// `first`: exactly the product of the weakest of the (at most two) reasons
+/// the limit keeps, so that one must go (the bar is strict) and a stronger
+/// one must stay; with no reason (or no result), 0, which only zero points
+/// fail.
 pub(crate) fn bar_for(first: Option<&Outcome>) -> ReasonBar {
     let weakest = match first {
         Some(Ok(score)) => {
