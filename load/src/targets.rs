@@ -15,7 +15,7 @@
 //! other commands and are not judged here.
 
 use crate::compare::{Comparison, ModeComparison};
-use crate::report::RunReport;
+use crate::report::{RunReport, mib};
 use crate::spec::Mode;
 
 /// Qualify's requests per second over the floor's, at least.
@@ -75,7 +75,7 @@ pub fn assess(comparison: &Comparison) -> Vec<Verdict> {
     let hwm = comparison.hqld_memory.end.hwm_kib;
     verdicts.push(Verdict::judged(
         "hqld peak RSS under load <= 64 MB",
-        format!("{:.1} MiB (VmHWM over every run)", hwm as f64 / 1024.0),
+        format!("{} (VmHWM over every run)", mib(hwm)),
         hwm <= PEAK_RSS_KIB,
     ));
     let errors = comparison.error_total();
