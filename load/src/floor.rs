@@ -4,11 +4,14 @@
 //! costs on the same machine with the same client. The floor is that
 //! transport: the same tonic server settings as `hqld` (TCP_NODELAY, 16 MiB
 //! messages both ways, the default multi-threaded runtime), the same request
-//! decoded in full by the same generated code, and answers of the same size,
+//! decoded in full by prost, and answers of the same size,
 //! because they are `hqld`'s own: at start-up the floor asks a running
 //! `hqld` to qualify and explain every lead of the workload and keeps the
-//! answers by lead id. Serving one is a map lookup and a clone, then tonic
-//! encodes it like any answer. What it leaves out is exactly `hqld`'s work:
+//! answers by lead id. Serving one is a map lookup and a clone, encoded
+//! like any answer. It serves through the same generated server as `hqld`,
+//! whose deciding methods take and give wire bytes (`hql_proto::encoded`),
+//! and decodes and encodes in the handler, on the connection's worker, the
+//! work tonic's codec did there before. What it leaves out is exactly `hqld`'s work:
 //! validation and conversion, the blocking-pool hop, the engine, the
 //! decision's conversion, and its metrics and deadline layers.
 //!
@@ -19,11 +22,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use hql_proto::pb::lead_qualification_service_client::LeadQualificationServiceClient;
 use hql_proto::pb::lead_qualification_service_server::{
     LeadQualificationService, LeadQualificationServiceServer,
 };
+use prost::Message;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -145,26 +150,27 @@ impl Floor {
 impl LeadQualificationService for Floor {
     async fn qualify(
         &self,
-        request: Request<pb::QualifyRequest>,
-    ) -> Result<Response<pb::QualifyResponse>, Status> {
-        let decision = self.answers.decision(request.get_ref().lead.as_ref())?;
-        Ok(Response::new(pb::QualifyResponse { decision: Some(decision) }))
+        request: Request<Encoded<pb::QualifyRequest>>,
+    ) -> Result<Response<Encoded<pb::QualifyResponse>>, Status> {
+        let request = decoded(request)?;
+        let decision = self.answers.decision(request.lead.as_ref())?;
+        Ok(Response::new(Encoded::encode(&pb::QualifyResponse { decision: Some(decision) })))
     }
 
     async fn qualify_batch(
         &self,
-        request: Request<pb::QualifyBatchRequest>,
-    ) -> Result<Response<pb::QualifyBatchResponse>, Status> {
-        let results =
-            request.get_ref().leads.iter().map(|lead| outcome(self.answers.decision(Some(lead)))).collect();
-        Ok(Response::new(pb::QualifyBatchResponse { results }))
+        request: Request<Encoded<pb::QualifyBatchRequest>>,
+    ) -> Result<Response<Encoded<pb::QualifyBatchResponse>>, Status> {
+        let request = decoded(request)?;
+        let results = request.leads.iter().map(|lead| outcome(self.answers.decision(Some(lead)))).collect();
+        Ok(Response::new(Encoded::encode(&pb::QualifyBatchResponse { results })))
     }
 
-    type QualifyStreamStream = ReceiverStream<Result<pb::QualifyStreamResponse, Status>>;
+    type QualifyStreamStream = ReceiverStream<Result<Encoded<pb::QualifyStreamResponse>, Status>>;
 
     async fn qualify_stream(
         &self,
-        request: Request<Streaming<pb::QualifyStreamRequest>>,
+        request: Request<Streaming<Encoded<pb::QualifyStreamRequest>>>,
     ) -> Result<Response<Self::QualifyStreamStream>, Status> {
         let (tx, rx) = mpsc::channel(RESPONSE_BUFFER);
         tokio::spawn(answer_stream(self.answers.clone(), request.into_inner(), tx));
@@ -173,10 +179,11 @@ impl LeadQualificationService for Floor {
 
     async fn explain(
         &self,
-        request: Request<pb::ExplainRequest>,
-    ) -> Result<Response<pb::ExplainResponse>, Status> {
-        let explanation = self.answers.explanation(request.get_ref().lead.as_ref())?;
-        Ok(Response::new(pb::ExplainResponse { explanation: Some(explanation) }))
+        request: Request<Encoded<pb::ExplainRequest>>,
+    ) -> Result<Response<Encoded<pb::ExplainResponse>>, Status> {
+        let request = decoded(request)?;
+        let explanation = self.answers.explanation(request.lead.as_ref())?;
+        Ok(Response::new(Encoded::encode(&pb::ExplainResponse { explanation: Some(explanation) })))
     }
 
     async fn list_scorers(
@@ -187,19 +194,28 @@ impl LeadQualificationService for Floor {
     }
 }
 
+/// The request decoded in full, as tonic's generated code would on the
+/// connection's worker; a message that does not parse is INTERNAL, as there.
+fn decoded<M: Message + Default>(request: Request<Encoded<M>>) -> Result<M, Status> {
+    request.into_inner().decode().map_err(|error| Status::internal(error.to_string()))
+}
+
 /// Answers each stream message as it arrives, in order, like `hqld`.
 async fn answer_stream(
     answers: Arc<Answers>,
-    mut inbound: Streaming<pb::QualifyStreamRequest>,
-    tx: mpsc::Sender<Result<pb::QualifyStreamResponse, Status>>,
+    mut inbound: Streaming<Encoded<pb::QualifyStreamRequest>>,
+    tx: mpsc::Sender<Result<Encoded<pb::QualifyStreamResponse>, Status>>,
 ) {
     let mut index = 0u64;
     loop {
         let reply = match inbound.message().await {
-            Ok(Some(message)) => Ok(pb::QualifyStreamResponse {
-                index,
-                result: Some(outcome(answers.decision(message.lead.as_ref()))),
-            }),
+            Ok(Some(message)) => match message.decode() {
+                Ok(message) => Ok(Encoded::encode(&pb::QualifyStreamResponse {
+                    index,
+                    result: Some(outcome(answers.decision(message.lead.as_ref()))),
+                })),
+                Err(error) => Err(Status::internal(error.to_string())),
+            },
             Ok(None) => return,
             Err(status) => Err(status),
         };

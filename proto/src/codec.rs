@@ -13,14 +13,20 @@
 //!
 //! Errors are tonic-prost's: an undecodable message is INTERNAL, per gRPC's
 //! status code guide. Encoding is tonic-prost's own encoder.
+//!
+//! The methods whose messages the server takes and gives as [`Encoded`]
+//! bytes use [`EncodedCodec`] instead, which leaves decoding and encoding
+//! to the handler.
 
 use std::marker::PhantomData;
 
 use prost::Message;
-use prost::bytes::Buf;
+use prost::bytes::{Buf, BufMut};
 use tonic::Status;
-use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
+use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic_prost::ProstEncoder;
+
+use crate::encoded::Encoded;
 
 /// The codec `T` out, `U` in (see the module docs).
 #[derive(Debug, Clone)]
@@ -86,4 +92,77 @@ impl<U: Message + Default> Decoder for SliceDecoder<U> {
 /// does not parse INTERNAL.
 fn from_decode_error(error: prost::DecodeError) -> Status {
     Status::internal(error.to_string())
+}
+
+/// The codec of the methods built with [`Encoded`] messages (`build.rs`):
+/// the message's bytes pass through as they are, both ways.
+#[derive(Debug, Clone)]
+pub struct EncodedCodec<T, U> {
+    _types: PhantomData<(T, U)>,
+}
+
+impl<T, U> Default for EncodedCodec<T, U> {
+    fn default() -> Self {
+        EncodedCodec { _types: PhantomData }
+    }
+}
+
+impl<T, U> Codec for EncodedCodec<T, U>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+{
+    type Encode = Encoded<T>;
+    type Decode = Encoded<U>;
+    type Encoder = BytesEncoder<T>;
+    type Decoder = BytesDecoder<U>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        BytesEncoder { _type: PhantomData }
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        BytesDecoder { _type: PhantomData }
+    }
+}
+
+/// Writes an [`Encoded`] message's bytes.
+#[derive(Debug, Clone)]
+pub struct BytesEncoder<T> {
+    _type: PhantomData<T>,
+}
+
+impl<T> Encoder for BytesEncoder<T> {
+    type Item = Encoded<T>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Encoded<T>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put_slice(item.as_bytes());
+        Ok(())
+    }
+
+    fn buffer_settings(&self) -> BufferSettings {
+        BufferSettings::default()
+    }
+}
+
+/// Takes a message's bytes as they arrived: split off tonic's receive
+/// buffer, not copied.
+#[derive(Debug, Clone)]
+pub struct BytesDecoder<U> {
+    _type: PhantomData<U>,
+}
+
+impl<U> Decoder for BytesDecoder<U> {
+    type Item = Encoded<U>;
+    type Error = Status;
+
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Encoded<U>>, Status> {
+        let len = buf.remaining();
+        Ok(Some(Encoded::from_bytes(buf.copy_to_bytes(len))))
+    }
+
+    fn buffer_settings(&self) -> BufferSettings {
+        BufferSettings::default()
+    }
 }

@@ -5,11 +5,14 @@
 //! buf's STANDARD lint rules and change only additively within `v1`.
 
 pub mod codec;
+pub mod encoded;
 
 /// Generated code for package `hql.v1`.
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
 pub mod v1 {
     tonic::include_proto!("hql.v1");
+    // The server, from the same descriptors (build.rs).
+    include!(concat!(env!("OUT_DIR"), "/hql.v1.LeadQualificationService.rs"));
 
     /// The encoded `FileDescriptorSet` of `hql.v1` (and its imports), for
     /// gRPC reflection.

@@ -1,14 +1,16 @@
-//! QualifyBatch calls wait for a decision thread as bytes, not decoded.
+//! QualifyBatch calls wait for a decision thread as bytes, a bounded number
+//! at a time, in arrival order.
 //!
-//! tonic decodes a request in full before the handler runs, and a decoded
-//! batch takes several times its encoded size: every event, string and
-//! attribute of every lead becomes its own allocation (about 8 KB of memory
-//! per 1.5 KB lead, from peak RSS at 8 and at 64 batch calls in flight). Decisions run on `limits.decision_threads`
-//! threads, so under load most batch calls in flight are waiting for one.
-//! Decoded, 64 waiting calls of 100 leads held about 45 MiB of `hqld`'s
-//! 69 MiB peak (docs/performance.md, "Batch calls wait as bytes"). Here a
-//! batch call's request is read off the connection and kept as the bytes
-//! that arrived, and only handed to tonic to decode once a slot is free.
+//! A decoded batch takes several times its encoded size: every event, string
+//! and attribute of every lead becomes its own allocation (about 8 KB of
+//! memory per 1.5 KB lead, from peak RSS at 8 and at 64 batch calls in
+//! flight). Decisions run on `limits.decision_threads` threads, so under
+//! load most batch calls in flight are waiting for one. Decoded, 64 waiting
+//! calls of 100 leads held about 45 MiB of `hqld`'s 69 MiB peak
+//! (docs/performance.md, "Batch calls wait as bytes"). Here a batch call's
+//! request is read off the connection and kept as the bytes that arrived,
+//! and only handed on once a slot is free; the handler decodes it on the
+//! decision thread that decides it (`hql_proto::encoded`).
 //!
 //! The request is read before the wait, not left unread in HTTP/2's
 //! buffers: flow control is per connection as well as per stream, and calls
@@ -19,11 +21,11 @@
 //! header), answered OUT_OF_RANGE as tonic answers a message over the limit.
 //!
 //! Two slots per decision thread: one batch being decided and the next
-//! decoded and ready, so a thread never waits for a decode. Slots are
+//! read and queued for it, so a thread never waits for the network. Slots are
 //! granted in arrival order (tokio's semaphore is fair) and held until the
 //! answer is ready to send; a call abandoned while it waits leaves the
 //! queue. The other methods pass straight through: their requests hold one
-//! lead, and a stream decodes one message at a time. Calls wait here only
+//! lead, and a stream takes one message at a time. Calls wait here only
 //! after [`crate::shed`] admitted them, so the shedding limit still counts
 //! them, and `hql_batch_calls_waiting` says how many are queued.
 

@@ -48,6 +48,11 @@ pub(crate) enum RequestError {
     /// A bug: the engine panicked. The decision is not returned.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The message does not parse as its request type: INTERNAL, as gRPC's
+    /// status code guide has it ("error parsing request proto"), and as
+    /// tonic answers it for the methods it decodes itself.
+    #[error(transparent)]
+    Undecodable(#[from] prost::DecodeError),
 }
 
 impl From<Violations> for RequestError {
@@ -64,7 +69,7 @@ impl RequestError {
             RequestError::DeadlineExceeded { .. } => Code::DeadlineExceeded,
             RequestError::Cancelled => Code::Cancelled,
             RequestError::Unavailable(_) => Code::Unavailable,
-            RequestError::Internal(_) => Code::Internal,
+            RequestError::Internal(_) | RequestError::Undecodable(_) => Code::Internal,
         }
     }
 }
@@ -84,7 +89,8 @@ impl From<RequestError> for Status {
             RequestError::DeadlineExceeded { .. }
             | RequestError::Cancelled
             | RequestError::Unavailable(_)
-            | RequestError::Internal(_) => Status::new(code, message),
+            | RequestError::Internal(_)
+            | RequestError::Undecodable(_) => Status::new(code, message),
         }
     }
 }
@@ -99,7 +105,8 @@ pub(crate) fn rpc_status(error: RequestError) -> tonic_types::pb::Status {
         RequestError::DeadlineExceeded { .. }
         | RequestError::Cancelled
         | RequestError::Unavailable(_)
-        | RequestError::Internal(_) => Vec::new(),
+        | RequestError::Internal(_)
+        | RequestError::Undecodable(_) => Vec::new(),
     };
     tonic_types::pb::Status { code, message, details }
 }
@@ -243,6 +250,7 @@ mod tests {
             (RequestError::Cancelled, Code::Cancelled),
             (RequestError::Unavailable("pool closed".into()), Code::Unavailable),
             (RequestError::Internal("engine panicked".into()), Code::Internal),
+            (RequestError::Undecodable(undecodable()), Code::Internal),
         ];
         for (error, code) in cases {
             let message = error.to_string();
@@ -253,6 +261,18 @@ mod tests {
             assert_eq!(status.code(), code);
             assert_eq!(status.message(), message);
         }
+    }
+
+    /// What prost says of a tag with field number 0.
+    fn undecodable() -> prost::DecodeError {
+        prost_types::Timestamp::decode(&[0x00, 0x01][..]).expect_err("no field 0")
+    }
+
+    #[test]
+    fn an_undecodable_message_reads_as_tonic_says_it() {
+        let status = Status::from(RequestError::Undecodable(undecodable()));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(status.message().starts_with("failed to decode Protobuf message"), "{status:?}");
     }
 
     #[test]
@@ -274,6 +294,7 @@ mod tests {
                 RequestError::Cancelled => RequestError::Cancelled,
                 RequestError::Unavailable(s) => RequestError::Unavailable(s.clone()),
                 RequestError::Internal(s) => RequestError::Internal(s.clone()),
+                RequestError::Undecodable(_) => RequestError::Undecodable(undecodable()),
             }
         }
     }

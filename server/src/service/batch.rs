@@ -13,8 +13,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use hql_qualifier::Engine;
+use prost_types::Timestamp;
 use tonic::Request;
 
 use super::{QualificationService, decide, guarded};
@@ -25,35 +27,45 @@ use crate::rpc_trace::LeadCount;
 use crate::status::{self, RequestError};
 use crate::validate::{Path, Violations};
 
-/// Validates the call, then decides every lead on the blocking pool.
+/// On a decision thread: decodes and validates the call, decides every
+/// lead, encodes the results.
 pub(super) async fn qualify_batch(
     service: &QualificationService,
-    request: Request<pb::QualifyBatchRequest>,
-) -> Result<pb::QualifyBatchResponse, RequestError> {
+    request: Request<Encoded<pb::QualifyBatchRequest>>,
+) -> Result<Encoded<pb::QualifyBatchResponse>, RequestError> {
     let deadline = Deadline::of(&request);
     let count = LeadCount::of(&request);
-    let pb::QualifyBatchRequest { leads, as_of } = request.into_inner();
-    if let Some(count) = count {
-        count.set(leads.len());
-    }
+    let request = request.into_inner();
     let limits = service.limits;
-    let mut v = Violations::default();
-    if leads.len() > limits.max_batch_size {
-        v.push(
-            Path::Root("leads"),
-            format!("must have at most {} leads, got {}", limits.max_batch_size, leads.len()),
-        );
-    }
-    let as_of_ms = time::as_of_ms(&mut v, Path::Root("as_of"), as_of);
-    v.into_result(())?;
-
     let stop = StopOnDrop::default();
     let stopped = Arc::clone(&stop.0);
     let engine = service.engine.get();
-    let results =
-        decide(deadline, move || decide_all(&engine, &limits, leads, as_of_ms, deadline, &stopped)).await?;
+    let answered = decide(deadline, move || {
+        let pb::QualifyBatchRequest { leads, as_of } = request.decode()?;
+        if let Some(count) = count {
+            count.set(leads.len());
+        }
+        let as_of_ms = call_as_of(&limits, leads.len(), as_of)?;
+        let results = decide_all(&engine, &limits, leads, as_of_ms, deadline, &stopped)?;
+        Ok(Encoded::encode(&pb::QualifyBatchResponse { results }))
+    })
+    .await;
     drop(stop);
-    Ok(pb::QualifyBatchResponse { results })
+    answered
+}
+
+/// What concerns the whole call: the number of leads and the `as_of` they
+/// are all decided at.
+fn call_as_of(limits: &Limits, leads: usize, as_of: Option<Timestamp>) -> Result<i64, RequestError> {
+    let mut v = Violations::default();
+    if leads > limits.max_batch_size {
+        v.push(
+            Path::Root("leads"),
+            format!("must have at most {} leads, got {leads}", limits.max_batch_size),
+        );
+    }
+    let as_of_ms = time::as_of_ms(&mut v, Path::Root("as_of"), as_of);
+    Ok(v.into_result(as_of_ms)?)
 }
 
 /// Decides each lead in order, checking before each that the caller still

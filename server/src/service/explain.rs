@@ -4,6 +4,7 @@
 //! rendering); it travels in the response body, never in a status, whose
 //! trailers are capped.
 
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use tonic::Request;
 
@@ -12,16 +13,21 @@ use crate::convert::{decision, lead};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
-/// Validates the lead, explains its decision, returns the trail.
+/// Decodes and validates the lead, explains its decision, returns the
+/// encoded trail, all on a decision thread.
 pub(super) async fn explain(
     service: &QualificationService,
-    request: Request<pb::ExplainRequest>,
-) -> Result<pb::ExplainResponse, RequestError> {
+    request: Request<Encoded<pb::ExplainRequest>>,
+) -> Result<Encoded<pb::ExplainResponse>, RequestError> {
     let deadline = Deadline::of(&request);
-    let pb::ExplainRequest { lead, as_of } = request.into_inner();
-    let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &service.limits)?;
+    let request = request.into_inner();
     let engine = service.engine.get();
-    let explained =
-        decide(deadline, move || Ok(decision::explanation(engine.explain(&record, as_of_ms)))).await?;
-    Ok(pb::ExplainResponse { explanation: Some(explained) })
+    let limits = service.limits;
+    decide(deadline, move || {
+        let pb::ExplainRequest { lead, as_of } = request.decode()?;
+        let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &limits)?;
+        let explained = decision::explanation(engine.explain(&record, as_of_ms));
+        Ok(Encoded::encode(&pb::ExplainResponse { explanation: Some(explained) }))
+    })
+    .await
 }

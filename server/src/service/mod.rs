@@ -3,17 +3,26 @@
 //! This file only dispatches: each RPC lives in its own file and returns a
 //! [`RequestError`] on failure, turned into a `tonic::Status` here by the one
 //! mapping in [`crate::status`]. The handlers follow one shape: read the
-//! deadline, validate and convert the request, let the engine decide,
-//! convert the answer back.
+//! deadline, then on a decision thread decode, validate and convert the
+//! request, let the engine decide, convert and encode the answer.
 //!
 //! The engine always runs on tokio's blocking pool, raced against the
 //! caller's deadline ([`decide`]). Scorers are plugin code of unknown speed:
 //! on a runtime worker a slow one would stall every other connection served
 //! by that worker, and a handler stuck in it could not answer
 //! DEADLINE_EXCEEDED on time. The hop costs microseconds per call.
+//!
+//! The deciding methods take and give their messages as wire bytes
+//! ([`Encoded`], see `hql_proto::encoded`), so the decision thread that
+//! decides a lead is also the one that decodes it and encodes its answer:
+//! what it allocates it frees itself, and the runtime workers only move
+//! bytes. A message that does not parse is found there
+//! ([`RequestError::Undecodable`]) and answered INTERNAL, as tonic answers
+//! it for the methods it decodes itself.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use hql_proto::pb::lead_qualification_service_server::LeadQualificationService;
 use tokio::task::JoinError;
@@ -50,31 +59,31 @@ impl QualificationService {
 impl LeadQualificationService for QualificationService {
     async fn qualify(
         &self,
-        request: Request<pb::QualifyRequest>,
-    ) -> Result<Response<pb::QualifyResponse>, Status> {
+        request: Request<Encoded<pb::QualifyRequest>>,
+    ) -> Result<Response<Encoded<pb::QualifyResponse>>, Status> {
         qualify::qualify(self, request).await.map(Response::new).map_err(Status::from)
     }
 
     async fn qualify_batch(
         &self,
-        request: Request<pb::QualifyBatchRequest>,
-    ) -> Result<Response<pb::QualifyBatchResponse>, Status> {
+        request: Request<Encoded<pb::QualifyBatchRequest>>,
+    ) -> Result<Response<Encoded<pb::QualifyBatchResponse>>, Status> {
         batch::qualify_batch(self, request).await.map(Response::new).map_err(Status::from)
     }
 
-    type QualifyStreamStream = ReceiverStream<Result<pb::QualifyStreamResponse, Status>>;
+    type QualifyStreamStream = ReceiverStream<Result<Encoded<pb::QualifyStreamResponse>, Status>>;
 
     async fn qualify_stream(
         &self,
-        request: Request<Streaming<pb::QualifyStreamRequest>>,
+        request: Request<Streaming<Encoded<pb::QualifyStreamRequest>>>,
     ) -> Result<Response<Self::QualifyStreamStream>, Status> {
         Ok(Response::new(stream::qualify_stream(self, request)))
     }
 
     async fn explain(
         &self,
-        request: Request<pb::ExplainRequest>,
-    ) -> Result<Response<pb::ExplainResponse>, Status> {
+        request: Request<Encoded<pb::ExplainRequest>>,
+    ) -> Result<Response<Encoded<pb::ExplainResponse>>, Status> {
         explain::explain(self, request).await.map(Response::new).map_err(Status::from)
     }
 

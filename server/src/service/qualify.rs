@@ -1,5 +1,6 @@
 //! Qualify: one lead in, one decision out.
 
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use tonic::Request;
 
@@ -8,15 +9,21 @@ use crate::convert::{decision, lead};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
-/// Validates the lead, decides it, returns the decision.
+/// Decodes and validates the lead, decides it, returns the encoded
+/// decision, all on a decision thread.
 pub(super) async fn qualify(
     service: &QualificationService,
-    request: Request<pb::QualifyRequest>,
-) -> Result<pb::QualifyResponse, RequestError> {
+    request: Request<Encoded<pb::QualifyRequest>>,
+) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
     let deadline = Deadline::of(&request);
-    let pb::QualifyRequest { lead, as_of } = request.into_inner();
-    let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &service.limits)?;
+    let request = request.into_inner();
     let engine = service.engine.get();
-    let decided = decide(deadline, move || Ok(decision::decision(engine.qualify(&record, as_of_ms)))).await?;
-    Ok(pb::QualifyResponse { decision: Some(decided) })
+    let limits = service.limits;
+    decide(deadline, move || {
+        let pb::QualifyRequest { lead, as_of } = request.decode()?;
+        let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &limits)?;
+        let decided = decision::decision(engine.qualify(&record, as_of_ms));
+        Ok(Encoded::encode(&pb::QualifyResponse { decision: Some(decided) }))
+    })
+    .await
 }

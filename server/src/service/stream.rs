@@ -5,9 +5,12 @@
 //! task reads are decided together, up to [`GROUP_MAX`], in one hop to a
 //! decision thread (as a batch is): a stream kept busy by its caller then
 //! pays for the hop once per group instead of once per lead, and one that
-//! sends a lead at a time sees no difference. A malformed lead gets its own error result
+//! sends a lead at a time sees no difference. The messages arrive as bytes
+//! and are decoded there, and the answers encoded there with their indexes.
+//! A malformed lead gets its own error result
 //! (paths under `lead` and `as_of`, as in Qualify) and the stream goes on;
-//! only what breaks the stream itself ends it: an undecodable or oversized
+//! only what breaks the stream itself ends it: a message that does not parse
+//! (INTERNAL, after the answers to the messages before it), an oversized
 //! message (tonic's status is passed on), or the caller's deadline, which
 //! tonic does not enforce on streaming responses and which this task reports
 //! as DEADLINE_EXCEEDED (a group is answered whole or not at all). The response channel is bounded, so a caller that
@@ -15,6 +18,7 @@
 //! hangs up ends it.
 
 use futures::FutureExt;
+use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -36,12 +40,13 @@ const RESPONSE_BUFFER: usize = 32;
 /// Most messages decided together in one hop to a decision thread.
 const GROUP_MAX: usize = 16;
 
-type Reply = Result<pb::QualifyStreamResponse, Status>;
+type Reply = Result<Encoded<pb::QualifyStreamResponse>, Status>;
+type Message = Encoded<pb::QualifyStreamRequest>;
 
 /// Starts the task answering `request`'s messages and returns its responses.
 pub(super) fn qualify_stream(
     service: &QualificationService,
-    request: Request<Streaming<pb::QualifyStreamRequest>>,
+    request: Request<Streaming<Message>>,
 ) -> ReceiverStream<Reply> {
     let deadline = Deadline::of(&request);
     let count = LeadCount::of(&request);
@@ -60,7 +65,7 @@ async fn answer(
     engine: CurrentEngine,
     limits: Limits,
     deadline: Deadline,
-    mut inbound: Streaming<pb::QualifyStreamRequest>,
+    mut inbound: Streaming<Message>,
     tx: mpsc::Sender<Reply>,
     count: Option<LeadCount>,
 ) {
@@ -86,17 +91,16 @@ async fn answer(
         if let Some(count) = &count {
             count.add(group.len());
         }
-        let results = match decide_group(&engine, &limits, deadline, group).await {
-            Ok(results) => results,
+        let answered = match decide_group(&engine, &limits, deadline, group, index).await {
+            Ok(answered) => answered,
             Err(exceeded) => {
                 let _ = tx.send(Err(exceeded.into())).await;
                 return;
             }
         };
-        for result in results {
-            let reply = Ok(pb::QualifyStreamResponse { index, result: Some(result) });
+        for reply in answered.replies {
             tokio::select! {
-                sent = tx.send(reply) => {
+                sent = tx.send(Ok(reply)) => {
                     if sent.is_err() {
                         return;
                     }
@@ -109,6 +113,10 @@ async fn answer(
                 }
             }
             index += 1;
+        }
+        if let Some(undecodable) = answered.undecodable {
+            let _ = tx.send(Err(undecodable.into())).await;
+            return;
         }
         match after {
             After::More => {}
@@ -133,10 +141,7 @@ enum After {
 
 /// `first` and the messages that have already arrived behind it, up to
 /// [`GROUP_MAX`], without waiting for more.
-fn gather(
-    first: pb::QualifyStreamRequest,
-    inbound: &mut Streaming<pb::QualifyStreamRequest>,
-) -> (Vec<pb::QualifyStreamRequest>, After) {
+fn gather(first: Message, inbound: &mut Streaming<Message>) -> (Vec<Message>, After) {
     let mut group = Vec::with_capacity(GROUP_MAX);
     group.push(first);
     while group.len() < GROUP_MAX {
@@ -151,28 +156,43 @@ fn gather(
     (group, After::More)
 }
 
-/// Each message's result, in order: its decision or its own error. `Err`
-/// only when the deadline passed, which ends the stream.
+/// A group's answers, encoded with their indexes.
+struct Answered {
+    replies: Vec<Encoded<pb::QualifyStreamResponse>>,
+    /// Set when a message did not parse: `replies` answer the messages
+    /// before it, and the stream ends with this.
+    undecodable: Option<RequestError>,
+}
+
+/// Each message's answer, in order, indexed from `first`: its decision or
+/// its own error. `Err` only when the deadline passed, which ends the
+/// stream.
 async fn decide_group(
     engine: &CurrentEngine,
     limits: &Limits,
     deadline: Deadline,
-    group: Vec<pb::QualifyStreamRequest>,
-) -> Result<Vec<pb::QualifyBatchResult>, RequestError> {
+    group: Vec<Message>,
+    first: u64,
+) -> Result<Answered, RequestError> {
     let n = group.len();
     // Per group, so a long-lived stream follows policy reloads.
     let engine = engine.get();
     let limits = *limits;
     let decided = decide(deadline, move || {
-        group
-            .into_iter()
-            .map(|pb::QualifyStreamRequest { lead, as_of }| {
-                deadline.check()?;
-                Ok(outcome(lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
+        let mut replies = Vec::with_capacity(group.len());
+        for (index, message) in (first..).zip(&group) {
+            deadline.check()?;
+            let pb::QualifyStreamRequest { lead, as_of } = match message.decode() {
+                Ok(message) => message,
+                Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
+            };
+            let result =
+                outcome(lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
                     |(record, as_of_ms)| guarded(|| decision::decision(engine.qualify(&record, as_of_ms))),
-                )))
-            })
-            .collect()
+                ));
+            replies.push(Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(result) }));
+        }
+        Ok(Answered { replies, undecodable: None })
     })
     .await;
     match decided {
@@ -181,7 +201,13 @@ async fn decide_group(
             // The group's worker failed as a whole (the pool is shutting
             // down): each message gets that error as its own result.
             let failed = outcome(Err(failed));
-            Ok(vec![failed; n])
+            let replies = (first..)
+                .take(n)
+                .map(|index| {
+                    Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(failed.clone()) })
+                })
+                .collect();
+            Ok(Answered { replies, undecodable: None })
         }
         decided => decided,
     }
