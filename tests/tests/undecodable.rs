@@ -1,8 +1,9 @@
 //! A message that does not parse as its request type is INTERNAL (gRPC's
 //! status code guide: "error parsing request proto"), and the server and
-//! the connection serve on. It is the codec's answer (`hql_proto::codec`),
-//! before any handler runs, so this is the one case not answered with
-//! INVALID_ARGUMENT and field paths.
+//! the connection serve on. The deciding RPCs take their messages as bytes
+//! and decode them on a decision thread (`hql_proto::encoded`), before any
+//! validation, so this is the one case not answered with INVALID_ARGUMENT
+//! and field paths; every such RPC is checked here.
 
 use hql_load::wire::{self, RawCodec};
 use hql_proto::pb;
@@ -63,6 +64,45 @@ async fn an_undecodable_qualify_is_internal_and_the_connection_serves_on() {
         pb::QualifyRequest { lead: Some(sql_lead("fine-2", AS_OF_MS).build()), as_of: Some(ts(AS_OF_MS)) };
     let decision = client.qualify(request).await.expect("decided").into_inner().decision.expect("a decision");
     assert_eq!(decision.lead_id, "fine-2");
+}
+
+#[tokio::test]
+async fn an_undecodable_batch_or_explain_is_internal_and_the_server_serves_on() {
+    let plugins = PluginDir::bundled();
+    let server = Hqld::start(serve_args(&hql_tests::default_policy(), plugins.path()));
+    let mut grpc = raw(&server).await;
+    for bytes in [NOT_A_MESSAGE, TRUNCATED] {
+        grpc.ready().await.expect("ready");
+        let batch = grpc
+            .unary(
+                Request::new(prost::bytes::Bytes::from_static(bytes)),
+                wire::path(wire::QUALIFY_BATCH),
+                RawCodec::<pb::QualifyBatchResponse>::default(),
+            )
+            .await
+            .expect_err("not a QualifyBatchRequest");
+        grpc.ready().await.expect("ready");
+        let explain = grpc
+            .unary(
+                Request::new(prost::bytes::Bytes::from_static(bytes)),
+                wire::path(wire::EXPLAIN),
+                RawCodec::<pb::ExplainResponse>::default(),
+            )
+            .await
+            .expect_err("not an ExplainRequest");
+        for status in [batch, explain] {
+            assert_eq!(status.code(), Code::Internal, "{bytes:?}: {status:?}");
+            assert!(status.message().contains("failed to decode"), "{status:?}");
+        }
+    }
+
+    let mut client = server.client().await;
+    let request = pb::QualifyBatchRequest {
+        leads: vec![sql_lead("after-1", AS_OF_MS).build(), sql_lead("after-2", AS_OF_MS).build()],
+        as_of: Some(ts(AS_OF_MS)),
+    };
+    let results = client.qualify_batch(request).await.expect("decided").into_inner().results;
+    assert_eq!(results.len(), 2, "the server serves on");
 }
 
 #[tokio::test]
