@@ -57,7 +57,7 @@ pub(crate) fn describe() {
     ::metrics::describe_gauge!(
         BATCH_CALLS_WAITING,
         ::metrics::Unit::Count,
-        "QualifyBatch calls waiting, their request not yet read, for a decision thread."
+        "QualifyBatch calls waiting, their request held as bytes, for a decision thread."
     );
     ::metrics::gauge!(BATCH_CALLS_WAITING).set(0.0);
 }
