@@ -140,10 +140,6 @@ impl<T> Encoder for BytesEncoder<T> {
         dst.put_slice(item.as_bytes());
         Ok(())
     }
-
-    fn buffer_settings(&self) -> BufferSettings {
-        BufferSettings::default()
-    }
 }
 
 /// Takes a message's bytes as they arrived: split off tonic's receive
@@ -160,9 +156,5 @@ impl<U> Decoder for BytesDecoder<U> {
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Encoded<U>>, Status> {
         let len = buf.remaining();
         Ok(Some(Encoded::from_bytes(buf.copy_to_bytes(len))))
-    }
-
-    fn buffer_settings(&self) -> BufferSettings {
-        BufferSettings::default()
     }
 }

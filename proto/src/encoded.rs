@@ -37,11 +37,6 @@ impl<M> Encoded<M> {
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
-
-    /// The wire bytes, owned.
-    pub fn into_bytes(self) -> Bytes {
-        self.bytes
-    }
 }
 
 impl<M: Message + Default> Encoded<M> {
