@@ -45,6 +45,9 @@ struct Pool {
     paths: Vec<Vec<Cow<'static, str>>>,
     reasons: Vec<Vec<Reason>>,
     facts: Vec<Vec<Fact>>,
+    /// A score's sink for the evidence of reasons it left out (one is
+    /// enough: a thread builds one score at a time).
+    sink: Option<Box<Reason>>,
 }
 
 thread_local! {
@@ -154,10 +157,28 @@ pub(crate) fn facts(room: usize) -> Vec<Fact> {
     take(|p| p.facts.pop()).unwrap_or_else(|| Vec::with_capacity(room))
 }
 
+/// The sink for the evidence of reasons a score leaves out, empty.
+pub(crate) fn sink() -> Box<Reason> {
+    take(|p| p.sink.take()).unwrap_or_else(|| {
+        Box::new(Reason {
+            code: Cow::Borrowed(""),
+            message: Cow::Borrowed(""),
+            points: 0.0,
+            fields: Vec::new(),
+            events: Vec::new(),
+        })
+    })
+}
+
 /// Keeps a finished score's buffers for reuse (one pool borrow for all;
 /// without a pool, during thread teardown, they are simply dropped).
-pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>) {
-    keep(move |p| p.score(reasons, facts));
+pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>, sink: Option<Box<Reason>>) {
+    keep(move |p| {
+        p.score(reasons, facts);
+        if let Some(sink) = sink {
+            p.shelve_sink(sink);
+        }
+    });
 }
 
 /// Keeps a string a score did not keep (a message or code of a reason left
@@ -201,6 +222,19 @@ impl Pool {
         shelve(&mut self.indexes, r.events);
     }
 
+    /// Keeps `sink` emptied, unless its lists grew oversized (a cited
+    /// path it owns goes back as a string).
+    fn shelve_sink(&mut self, mut sink: Box<Reason>) {
+        if sink.fields.capacity() > MAX_VEC_LEN || sink.events.capacity() > MAX_VEC_LEN {
+            return;
+        }
+        for path in sink.fields.drain(..) {
+            self.text(path);
+        }
+        sink.events.clear();
+        self.sink = Some(sink);
+    }
+
     fn score(&mut self, mut reasons: Vec<Reason>, mut facts: Vec<Fact>) {
         for r in reasons.drain(..) {
             self.reason(r);
@@ -237,6 +271,25 @@ mod tests {
             assert!([next.as_ptr(), again.as_str().as_ptr()].contains(&message_ptr));
             assert!(indexes().capacity() >= 2);
             assert!(paths().capacity() >= 1);
+        })
+        .join()
+        .expect("joins");
+    }
+
+    #[test]
+    fn a_recycled_score_lends_its_sink_for_left_out_reasons_to_the_next() {
+        std::thread::spawn(|| {
+            let logger = crate::Logger::discard();
+            let ctx = crate::Context::new(0, 0, &logger).with_reason_limit(1);
+            let mut s = Score::for_call(&ctx);
+            s.reason("x.kept", 9.0, "kept");
+            s.reason("x.left_out", 1.0, "left out").field("bant.need").events([1, 2, 3]);
+            assert_eq!(s.reasons().len(), 1);
+            s.recycle();
+            let sink = sink();
+            assert!(sink.fields.is_empty() && sink.events.is_empty(), "handed back empty");
+            assert!(sink.fields.capacity() >= 1 && sink.events.capacity() >= 3, "with its lists' room");
+            assert!(POOL.with(|p| p.borrow().sink.is_none()), "taken, not copied");
         })
         .join()
         .expect("joins");

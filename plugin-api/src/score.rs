@@ -187,16 +187,12 @@ impl Score {
     }
 
     /// The sink for the evidence of a reason that was not kept, emptied.
+    ///
+    /// The sink comes from this thread's pool and goes back to it with the
+    /// score ([`Score::recycle`]), lists and all: a score that leaves a
+    /// reason out then allocates nothing for it.
     fn not_kept(&mut self) -> &mut Reason {
-        let reason = self.not_kept.get_or_insert_with(|| {
-            Box::new(Reason {
-                code: Cow::Borrowed(""),
-                message: Cow::Borrowed(""),
-                points: 0.0,
-                fields: Vec::new(),
-                events: Vec::new(),
-            })
-        });
+        let reason = self.not_kept.get_or_insert_with(crate::pool::sink);
         reason.fields.clear();
         reason.events.clear();
         reason
@@ -306,7 +302,7 @@ impl Score {
     /// plugin's score once the host has copied it, and the host recycles
     /// its copies once a decision is built.
     pub fn recycle(self) {
-        crate::pool::give_score(self.reasons, self.facts);
+        crate::pool::give_score(self.reasons, self.facts, self.not_kept);
     }
 
     /// Reasons in the order they were added.
