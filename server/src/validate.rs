@@ -177,9 +177,19 @@ pub(crate) fn lowercase_list(v: &mut Violations, at: Path<'_>, items: Vec<String
             if item.is_empty() {
                 v.push(at.index(i), "must not be empty");
             }
-            item.to_lowercase()
+            lower(item)
         })
         .collect()
+}
+
+/// Lower-cased, in place when ASCII (the common case).
+pub(crate) fn lower(mut s: String) -> String {
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        s
+    } else {
+        s.to_lowercase()
+    }
 }
 
 /// The lead id: required, 1 to [`MAX_LEAD_ID_BYTES`] bytes. Kept exactly as
@@ -248,6 +258,15 @@ pub(crate) fn custom_type_problem(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_entries_are_trimmed_and_lower_cased_ascii_or_not() {
+        let mut v = Violations::default();
+        let items = vec![" Salesforce ".to_string(), "HubSpot".to_string(), "ÉLAN Ötz".to_string()];
+        let listed = lowercase_list(&mut v, Path::Root("technologies"), items);
+        assert_eq!(listed, ["salesforce", "hubspot", "élan ötz"]);
+        assert!(v.into_result(()).is_ok());
+    }
 
     #[test]
     fn paths_format_with_proto_names_indexes_and_keys() {

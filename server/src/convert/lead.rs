@@ -26,7 +26,8 @@ use prost_types::Timestamp;
 use crate::config::Limits;
 use crate::convert::time;
 use crate::validate::{
-    self, MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_TEXT_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES, Path, Violations,
+    self, MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_TEXT_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES, Path,
+    Violations, lower,
 };
 
 /// The lead and `as_of` of a single-lead request (Qualify, Explain, one
@@ -253,16 +254,6 @@ fn known<E: TryFrom<i32>>(v: &mut Violations, at: Path<'_>, raw: i32) -> Option<
             v.push(at, format!("unknown enum value {raw}"));
             None
         }
-    }
-}
-
-/// Lower-cased, in place when ASCII (the common case).
-fn lower(mut s: String) -> String {
-    if s.is_ascii() {
-        s.make_ascii_lowercase();
-        s
-    } else {
-        s.to_lowercase()
     }
 }
 
