@@ -192,6 +192,16 @@ pub(crate) fn lower(mut s: String) -> String {
     }
 }
 
+/// Upper-cased, in place when ASCII.
+pub(crate) fn upper(mut s: String) -> String {
+    if s.is_ascii() {
+        s.make_ascii_uppercase();
+        s
+    } else {
+        s.to_uppercase()
+    }
+}
+
 /// The lead id: required, 1 to [`MAX_LEAD_ID_BYTES`] bytes. Kept exactly as
 /// sent (not trimmed): it is the caller's key, echoed back for correlation.
 pub(crate) fn lead_id(v: &mut Violations, at: Path<'_>, value: String) -> String {

@@ -27,7 +27,7 @@ use crate::config::Limits;
 use crate::convert::time;
 use crate::validate::{
     self, MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_TEXT_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES, Path,
-    Violations, lower,
+    Violations, lower, upper,
 };
 
 /// The lead and `as_of` of a single-lead request (Qualify, Explain, one
@@ -254,16 +254,6 @@ fn known<E: TryFrom<i32>>(v: &mut Violations, at: Path<'_>, raw: i32) -> Option<
             v.push(at, format!("unknown enum value {raw}"));
             None
         }
-    }
-}
-
-/// Upper-cased, in place when ASCII.
-fn upper(mut s: String) -> String {
-    if s.is_ascii() {
-        s.make_ascii_uppercase();
-        s
-    } else {
-        s.to_uppercase()
     }
 }
 
