@@ -6,12 +6,13 @@
 //! size, that churn cost about a third of a decision's CPU. The SDK keeps the
 //! buffers instead: [`crate::Score::recycle`] hands a finished score's buffers
 //! to the calling thread's pool, and [`crate::text::Line::new`],
-//! [`crate::Score::new`], [`crate::Score::reason`] and the host's copy of a
-//! plugin's output take from it.
+//! [`crate::Score::new`], [`crate::Score::reason`] (and the sink where a
+//! limited score drops the evidence of a reason it leaves out) and the host's
+//! copy of a plugin's output take from it.
 //!
-//! The pool is bounded ([`MAX_ENTRIES`] buffers of each kind, none larger than
-//! [`MAX_STRING_BYTES`] / [`MAX_VEC_LEN`]), so a thread keeps at most a few
-//! tens of KiB however large one decision was. A plugin and the host each
+//! The pool is bounded ([`MAX_ENTRIES`] buffers of each kind, one sink, none
+//! larger than [`MAX_STRING_BYTES`] / [`MAX_VEC_LEN`]), so a thread keeps at
+//! most a few tens of KiB however large one decision was. A plugin and the host each
 //! have their own pool (each links its own copy of this SDK); nothing is ever
 //! handed across the ABI, so whoever allocates still frees. While a thread is
 //! being torn down the pool is gone and buffers are simply allocated and
