@@ -23,6 +23,23 @@ async fn raw(server: &Hqld) -> Grpc<Channel> {
     Grpc::new(channel)
 }
 
+/// Sends `bytes` as the request of unary `rpc`, whose answer would be an
+/// `R`, and returns the error status it must get.
+async fn refused<R: Message + Default + std::fmt::Debug + Send + 'static>(
+    grpc: &mut Grpc<Channel>,
+    rpc: &'static str,
+    bytes: &'static [u8],
+) -> tonic::Status {
+    grpc.ready().await.expect("ready");
+    grpc.unary(
+        Request::new(prost::bytes::Bytes::from_static(bytes)),
+        wire::path(rpc),
+        RawCodec::<R>::default(),
+    )
+    .await
+    .expect_err("not a request of this RPC")
+}
+
 fn qualify_request() -> prost::bytes::Bytes {
     let lead = sql_lead("fine-1", AS_OF_MS).build();
     pb::QualifyRequest { lead: Some(lead), as_of: Some(ts(AS_OF_MS)) }.encode_to_vec().into()
@@ -34,15 +51,7 @@ async fn an_undecodable_qualify_is_internal_and_the_connection_serves_on() {
     let server = Hqld::start(serve_args(&hql_tests::default_policy(), plugins.path()));
     let mut grpc = raw(&server).await;
     for bytes in [NOT_A_MESSAGE, TRUNCATED] {
-        grpc.ready().await.expect("ready");
-        let status = grpc
-            .unary(
-                Request::new(prost::bytes::Bytes::from_static(bytes)),
-                wire::path(wire::QUALIFY),
-                RawCodec::<pb::QualifyResponse>::default(),
-            )
-            .await
-            .expect_err("not a QualifyRequest");
+        let status = refused::<pb::QualifyResponse>(&mut grpc, wire::QUALIFY, bytes).await;
         assert_eq!(status.code(), Code::Internal, "{bytes:?}: {status:?}");
         assert!(status.message().contains("failed to decode"), "{status:?}");
     }
@@ -72,24 +81,8 @@ async fn an_undecodable_batch_or_explain_is_internal_and_the_server_serves_on() 
     let server = Hqld::start(serve_args(&hql_tests::default_policy(), plugins.path()));
     let mut grpc = raw(&server).await;
     for bytes in [NOT_A_MESSAGE, TRUNCATED] {
-        grpc.ready().await.expect("ready");
-        let batch = grpc
-            .unary(
-                Request::new(prost::bytes::Bytes::from_static(bytes)),
-                wire::path(wire::QUALIFY_BATCH),
-                RawCodec::<pb::QualifyBatchResponse>::default(),
-            )
-            .await
-            .expect_err("not a QualifyBatchRequest");
-        grpc.ready().await.expect("ready");
-        let explain = grpc
-            .unary(
-                Request::new(prost::bytes::Bytes::from_static(bytes)),
-                wire::path(wire::EXPLAIN),
-                RawCodec::<pb::ExplainResponse>::default(),
-            )
-            .await
-            .expect_err("not an ExplainRequest");
+        let batch = refused::<pb::QualifyBatchResponse>(&mut grpc, wire::QUALIFY_BATCH, bytes).await;
+        let explain = refused::<pb::ExplainResponse>(&mut grpc, wire::EXPLAIN, bytes).await;
         for status in [batch, explain] {
             assert_eq!(status.code(), Code::Internal, "{bytes:?}: {status:?}");
             assert!(status.message().contains("failed to decode"), "{status:?}");
