@@ -37,6 +37,11 @@ impl<M> Encoded<M> {
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// The wire bytes, given up.
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
 }
 
 impl<M: Message + Default> Encoded<M> {

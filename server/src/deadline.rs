@@ -91,7 +91,6 @@ pub(crate) struct Deadline {
 
 impl Deadline {
     /// No deadline: the call may take as long as it takes.
-    #[cfg(test)]
     pub(crate) const NONE: Deadline = Deadline { at: None };
 
     /// The deadline of `request`: its `grpc-timeout`, measured from its

@@ -8,6 +8,8 @@
 //! Map of the crate:
 //! - [`config`]: the configuration: a TOML file, `HQL_*` variables and
 //!   flags ([`config::Cli`]), layered into the validated [`Settings`].
+//! - [`calls`]: the deciding RPCs' work on one call, without a server (what
+//!   the request benchmark measures).
 //! - [`check`]: `hqld --check-config`, loading everything serving would load.
 //! - [`current`]: the engine in force ([`CurrentEngine`]), swapped whole on reload.
 //! - [`reload`]: hot reload on SIGHUP and policy-file change: build, validate,
@@ -40,6 +42,7 @@
 //! - `rpc_trace`: one span and one log line per RPC, joining the caller's
 //!   W3C trace.
 
+pub mod calls;
 pub mod check;
 pub mod config;
 pub mod current;

@@ -40,18 +40,30 @@ pub(super) async fn qualify_batch(
     let stop = StopOnDrop::default();
     let stopped = Arc::clone(&stop.0);
     let engine = service.engine.get();
-    let answered = decide(deadline, move || {
-        let pb::QualifyBatchRequest { leads, as_of } = request.decode()?;
-        if let Some(count) = count {
-            count.set(leads.len());
-        }
-        let as_of_ms = call_as_of(&limits, leads.len(), as_of)?;
-        let results = decide_all(&engine, &limits, leads, as_of_ms, deadline, &stopped)?;
-        Ok(Encoded::encode(&pb::QualifyBatchResponse { results }))
-    })
-    .await;
+    let answered =
+        decide(deadline, move || answer(&engine, &limits, &request, deadline, &stopped, count.as_ref()))
+            .await;
     drop(stop);
     answered
+}
+
+/// Decodes and checks the call, decides every lead (until `deadline`, or
+/// until `stopped` is raised), returns the encoded results.
+pub(crate) fn answer(
+    engine: &Engine,
+    limits: &Limits,
+    request: &Encoded<pb::QualifyBatchRequest>,
+    deadline: Deadline,
+    stopped: &AtomicBool,
+    count: Option<&LeadCount>,
+) -> Result<Encoded<pb::QualifyBatchResponse>, RequestError> {
+    let pb::QualifyBatchRequest { leads, as_of } = request.decode()?;
+    if let Some(count) = count {
+        count.set(leads.len());
+    }
+    let as_of_ms = call_as_of(limits, leads.len(), as_of)?;
+    let results = decide_all(engine, limits, leads, as_of_ms, deadline, stopped)?;
+    Ok(Encoded::encode(&pb::QualifyBatchResponse { results }))
 }
 
 /// What concerns the whole call: the number of leads and the `as_of` they

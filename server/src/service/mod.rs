@@ -34,10 +34,10 @@ use crate::current::CurrentEngine;
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
-mod batch;
+pub(crate) mod batch;
 mod explain;
 mod list_scorers;
-mod qualify;
+pub(crate) mod qualify;
 mod stream;
 
 /// The service: the engine in force and the limits requests are held to.

@@ -4,13 +4,15 @@ use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use tonic::Request;
 
+use hql_qualifier::Engine;
+
 use super::{QualificationService, decide};
+use crate::config::Limits;
 use crate::convert::{decision, lead};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
-/// Decodes and validates the lead, decides it, returns the encoded
-/// decision, all on a decision thread.
+/// Runs [`answer`] on a decision thread.
 pub(super) async fn qualify(
     service: &QualificationService,
     request: Request<Encoded<pb::QualifyRequest>>,
@@ -19,11 +21,18 @@ pub(super) async fn qualify(
     let request = request.into_inner();
     let engine = service.engine.get();
     let limits = service.limits;
-    decide(deadline, move || {
-        let pb::QualifyRequest { lead, as_of } = request.decode()?;
-        let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &limits)?;
-        let decided = decision::decision(engine.qualify(&record, as_of_ms));
-        Ok(Encoded::encode(&pb::QualifyResponse { decision: Some(decided) }))
-    })
-    .await
+    decide(deadline, move || answer(&engine, &limits, &request)).await
+}
+
+/// Decodes and validates the lead, decides it, returns the encoded
+/// decision.
+pub(crate) fn answer(
+    engine: &Engine,
+    limits: &Limits,
+    request: &Encoded<pb::QualifyRequest>,
+) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
+    let pb::QualifyRequest { lead, as_of } = request.decode()?;
+    let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
+    let decided = decision::decision(engine.qualify(&record, as_of_ms));
+    Ok(Encoded::encode(&pb::QualifyResponse { decision: Some(decided) }))
 }
