@@ -8,6 +8,7 @@ use hql_plugin_api::NativeScorer;
 use hql_plugin_api::record::LeadRecord;
 
 use crate::decision::{Decision, Explanation, PolicyRef};
+use crate::decision_ref::DecisionRef;
 use crate::error::LoadError;
 
 /// Where scorer implementations come from.
@@ -78,6 +79,20 @@ impl Engine {
     /// Decides `lead` as of `as_of_ms` (ms since the epoch).
     pub fn qualify(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
         self.inner.decide(lead, as_of_ms)
+    }
+
+    /// Decides `lead` as of `as_of_ms` and lends the decision to `answer` as
+    /// borrowed parts, without copying the policy's names and the scorers'
+    /// reasons into owned strings (see [`DecisionRef`]): what the server
+    /// encodes its answers from. `answer` gets exactly what
+    /// [`Engine::qualify`] would return ([`DecisionRef::into_decision`]).
+    pub fn qualify_with<R>(
+        &self,
+        lead: &LeadRecord,
+        as_of_ms: i64,
+        answer: impl FnOnce(DecisionRef<'_>) -> R,
+    ) -> R {
+        self.inner.decide_with(lead, as_of_ms, answer)
     }
 
     /// Decides `lead` and returns the full trail. `explanation.decision` is

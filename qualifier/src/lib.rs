@@ -12,6 +12,8 @@
 //! - [`scorers`]: a policy's scorer slots, dynamic or static, run with isolation.
 //! - [`pipeline`]: runs the scorers, combines scores, picks the stage, builds the trail.
 //! - [`decision`]: the domain answer types.
+//! - [`decision_ref`]: a decision as borrowed parts, lent to the server to
+//!   encode its answer without copying names and reasons first.
 //! - [`digest`]: deterministic ids for leads and decisions.
 //! - [`render`]: the plain-text trail for salespeople.
 //! - containment: per-scorer time budgets and circuit
@@ -25,6 +27,7 @@
 mod breaker;
 mod clock;
 pub mod decision;
+pub mod decision_ref;
 pub mod digest;
 pub mod engine;
 pub mod error;
@@ -39,6 +42,7 @@ pub mod stage;
 pub mod watchdog;
 
 pub use decision::{Decision, Explanation, PolicyRef, ScorerStatus};
+pub use decision_ref::DecisionRef;
 pub use engine::{Engine, LoadOptions, ScorerInfo, ScorerSource};
 pub use error::{LoadError, PluginLoadError, PolicyError};
 pub use hql_plugin_api::record::LeadRecord;

@@ -7,8 +7,10 @@
 //! say what is missing for the next stage.
 //!
 //! Qualify and Explain share [`Pipeline::evaluate`] and the one function that
-//! builds a [`Decision`] from it, so an explanation's decision is equal to
-//! the plain decision for the same input by construction.
+//! makes a decision from it (as a [`DecisionRef`], which the server encodes
+//! straight into its answer and everything else turns into a [`Decision`]),
+//! so an explanation's decision is equal to the plain decision for the same
+//! input by construction.
 //!
 //! Every evaluation is counted once, by stage and degradation
 //! (`DecisionMetrics`); the scorer slots time and count their own calls.
@@ -17,10 +19,13 @@ use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
 use hql_plugin_api::view::LeadView;
 
+use std::borrow::Cow;
+
 use crate::decision::{
-    Decision, DimensionScore, Disqualification, Explanation, FactItem, GateResult, PolicyRef, ReasonItem,
-    ScorerStatus, ScorerSummary, ScorerTrail, StageEvaluation, StageGap,
+    Decision, Disqualification, Explanation, FactItem, GateResult, PolicyRef, ReasonItem, ScorerStatus,
+    ScorerTrail, StageEvaluation, StageGap,
 };
+use crate::decision_ref::{DecisionRef, DimensionScoreRef, Fields, ReasonRef, ScorerSummaryRef};
 use crate::digest;
 use crate::engine::{LoadOptions, ScorerInfo, ScorerSource};
 use crate::error::LoadError;
@@ -34,6 +39,8 @@ use crate::stage::Stage;
 pub(crate) struct Pipeline {
     slots: Vec<Slot>,
     rules: Resolved,
+    /// Per dimension (policy order), the sum of its scorers' weights.
+    dimension_weights: Vec<f64>,
     policy: PolicyRef,
     disqualifier_codes: Vec<String>,
     top_reasons: usize,
@@ -119,9 +126,20 @@ impl Pipeline {
             .collect();
         let digest =
             digest::policy_digest(&policy.text, identities.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        let dimension_weights = (0..rules.dimensions.len())
+            .map(|i| {
+                slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(si, _)| rules.scorer_dimension[*si] == i)
+                    .map(|(_, s)| s.weight)
+                    .sum()
+            })
+            .collect();
         Ok(Pipeline {
             slots,
             rules,
+            dimension_weights,
             policy: PolicyRef { name: policy.name.clone(), version: policy.version.clone(), digest },
             disqualifier_codes: policy.disqualifier_codes.clone(),
             top_reasons: policy.top_reasons,
@@ -157,19 +175,30 @@ impl Pipeline {
     }
 
     pub(crate) fn decide(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
+        self.decide_with(lead, as_of_ms, |decision| decision.into_decision())
+    }
+
+    /// Decides `lead` and lends the decision, as borrowed parts, to
+    /// `answer`; what the scorers returned is recycled after it.
+    pub(crate) fn decide_with<R>(
+        &self,
+        lead: &LeadRecord,
+        as_of_ms: i64,
+        answer: impl FnOnce(DecisionRef<'_>) -> R,
+    ) -> R {
         // A decision shows the policy's top reasons and no others: scorers
         // are asked for that many (see `hql_plugin_api` `limit`), which
         // changes nothing in the decision and saves copying the rest.
         let limit = u32::try_from(self.top_reasons).unwrap_or(u32::MAX);
         let eval = self.evaluate(lead, as_of_ms, limit);
-        let decision = self.decision(lead, &eval);
+        let answered = answer(self.decision(lead, &eval));
         eval.recycle();
-        decision
+        answered
     }
 
     pub(crate) fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
         let eval = self.evaluate(lead, as_of_ms, 0);
-        let decision = self.decision(lead, &eval);
+        let decision = self.decision(lead, &eval).into_decision();
         self.explanation(eval, decision)
     }
 
@@ -396,34 +425,34 @@ impl Pipeline {
         StageGap { stage: Some(next), failing_gates: failing, summary }
     }
 
-    fn summaries(&self, eval: &Evaluation) -> Vec<ScorerSummary> {
+    fn summaries<'a>(&'a self, eval: &'a Evaluation) -> Vec<ScorerSummaryRef<'a>> {
         self.slots
             .iter()
             .zip(&eval.outcomes)
             .map(|(slot, o)| {
                 let score = if o.status == ScorerStatus::Ok { round2(o.score.value()) } else { 0.0 };
-                ScorerSummary {
-                    name: slot.id.clone(),
-                    version: slot.spec.version.clone(),
-                    dimension: slot.dimension.clone(),
+                ScorerSummaryRef {
+                    name: &slot.id,
+                    version: &slot.spec.version,
+                    dimension: &slot.dimension,
                     score,
                     weight: slot.weight,
                     contribution: round2(score * slot.weight),
                     status: o.status,
-                    error: o.error.clone(),
+                    error: &o.error,
                 }
             })
             .collect()
     }
 
-    fn reason_item(slot: &Slot, r: &hql_plugin_api::Reason) -> ReasonItem {
-        ReasonItem {
-            scorer: slot.id.clone(),
-            code: r.code.to_string(),
-            message: r.message.to_string(),
+    fn reason_ref<'a>(slot: &'a Slot, r: &'a hql_plugin_api::Reason) -> ReasonRef<'a> {
+        ReasonRef {
+            scorer: &slot.id,
+            code: &r.code,
+            message: &r.message,
             points: r.points,
-            fields: r.fields.iter().map(|f| f.to_string()).collect(),
-            events: r.events.clone(),
+            fields: Fields::Scored(&r.fields),
+            events: &r.events,
         }
     }
 
@@ -438,7 +467,7 @@ impl Pipeline {
         }
     }
 
-    fn top_reasons(&self, eval: &Evaluation) -> Vec<ReasonItem> {
+    fn top_reasons<'a>(&'a self, eval: &'a Evaluation) -> Vec<ReasonRef<'a>> {
         // (|points| × weight, scorer, |points|, reason)
         let mut ranked: Vec<(f64, usize, f64, usize)> = Vec::new();
         for (si, (slot, o)) in self.slots.iter().zip(&eval.outcomes).enumerate() {
@@ -462,42 +491,34 @@ impl Pipeline {
         ranked
             .into_iter()
             .take(self.top_reasons)
-            .map(|(_, si, _, ri)| Self::reason_item(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
+            .map(|(_, si, _, ri)| Self::reason_ref(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
             .collect()
     }
 
-    /// The one place a [`Decision`] is built.
-    fn decision(&self, lead: &LeadRecord, eval: &Evaluation) -> Decision {
+    /// The one place a decision is made (as borrowed parts: an owned
+    /// [`Decision`] is [`DecisionRef::into_decision`] of it).
+    fn decision<'a>(&'a self, lead: &'a LeadRecord, eval: &'a Evaluation) -> DecisionRef<'a> {
         let gap = self.gap(eval, false);
-        Decision {
-            decision_id: digest::decision_id(lead, &self.policy.digest, eval.as_of_ms),
-            lead_id: lead.lead_id.clone(),
+        DecisionRef {
+            decision_id: Cow::Owned(digest::decision_id(lead, &self.policy.digest, eval.as_of_ms)),
+            lead_id: &lead.lead_id,
             stage: eval.stage,
             score: eval.total,
             dimensions: self
                 .rules
                 .dimensions
                 .iter()
-                .enumerate()
-                .map(|(i, name)| DimensionScore {
-                    name: name.clone(),
-                    score: eval.dimensions[i],
-                    weight: self
-                        .slots
-                        .iter()
-                        .enumerate()
-                        .filter(|(si, _)| self.rules.scorer_dimension[*si] == i)
-                        .map(|(_, s)| s.weight)
-                        .sum(),
-                })
+                .zip(&eval.dimensions)
+                .zip(&self.dimension_weights)
+                .map(|((name, score), weight)| DimensionScoreRef { name, score: *score, weight: *weight })
                 .collect(),
             scorers: self.summaries(eval),
             top_reasons: self.top_reasons(eval),
             degraded: eval.outcomes.iter().any(|o| o.status != ScorerStatus::Ok),
-            disqualifications: eval.disqualifications.clone(),
+            disqualifications: &eval.disqualifications,
             next_stage: gap.stage,
-            next_stage_gap: gap.summary,
-            policy: self.policy.clone(),
+            next_stage_gap: Cow::Owned(gap.summary),
+            policy: &self.policy,
             as_of_ms: eval.as_of_ms,
         }
     }

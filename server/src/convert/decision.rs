@@ -118,6 +118,16 @@ pub(crate) fn stage(stage: Stage) -> pb::Stage {
     }
 }
 
+/// A stage's number in `hql.v1.Stage`.
+pub(crate) fn stage_number(s: Stage) -> i32 {
+    stage(s) as i32
+}
+
+/// A scorer status's number in `hql.v1.ScorerStatus`.
+pub(crate) fn status_number(s: ScorerStatus) -> i32 {
+    scorer_status(s) as i32
+}
+
 /// No stage (nothing above, or disqualified) is STAGE_UNSPECIFIED.
 fn optional_stage(s: Option<Stage>) -> pb::Stage {
     s.map_or(pb::Stage::Unspecified, stage)

@@ -2,9 +2,12 @@
 //!
 //! Kept apart from the handlers so each direction can be read, and tested,
 //! without a server: [`lead`] validates and normalises incoming leads,
-//! [`decision`] carries decisions and explanations back, and [`time`] is the
-//! one place that knows how a `Timestamp` maps to the domain's milliseconds.
+//! [`decision`] carries decisions and explanations back, [`encode`] writes
+//! the deciding RPCs' answers straight from the engine's borrowed decision,
+//! and [`time`] is the one place that knows how a `Timestamp` maps to the
+//! domain's milliseconds.
 
 pub(crate) mod decision;
+pub(crate) mod encode;
 pub(crate) mod lead;
 pub(crate) mod time;

@@ -16,12 +16,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use hql_qualifier::Engine;
+use prost::bytes::Bytes;
 use prost_types::Timestamp;
 use tonic::Request;
 
 use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
-use crate::convert::{decision, lead, time};
+use crate::convert::{encode, lead, time};
 use crate::deadline::Deadline;
 use crate::rpc_trace::LeadCount;
 use crate::status::{self, RequestError};
@@ -62,8 +63,8 @@ pub(crate) fn answer(
         count.set(leads.len());
     }
     let as_of_ms = call_as_of(limits, leads.len(), as_of)?;
-    let results = decide_all(engine, limits, leads, as_of_ms, deadline, stopped)?;
-    Ok(Encoded::encode(&pb::QualifyBatchResponse { results }))
+    let answer = decide_all(engine, limits, leads, as_of_ms, deadline, stopped)?;
+    Ok(Encoded::from_bytes(Bytes::from(answer)))
 }
 
 /// What concerns the whole call: the number of leads and the `as_of` they
@@ -81,7 +82,9 @@ fn call_as_of(limits: &Limits, leads: usize, as_of: Option<Timestamp>) -> Result
 }
 
 /// Decides each lead in order, checking before each that the caller still
-/// waits and the deadline has not passed.
+/// waits and the deadline has not passed, and writes each result as it is
+/// decided: the answer's bytes (`results`, field 1), with no
+/// `pb::QualifyBatchResponse` built first.
 fn decide_all(
     engine: &Engine,
     limits: &Limits,
@@ -89,33 +92,38 @@ fn decide_all(
     as_of_ms: i64,
     deadline: Deadline,
     stopped: &AtomicBool,
-) -> Result<Vec<pb::QualifyBatchResult>, RequestError> {
-    leads
-        .into_iter()
-        .enumerate()
-        .map(|(index, lead)| {
-            if stopped.load(Ordering::Relaxed) {
-                return Err(RequestError::Cancelled);
-            }
-            deadline.check()?;
-            Ok(outcome(
-                lead::batch_lead(index, lead, limits)
-                    .map_err(RequestError::from)
-                    .and_then(|record| guarded(|| decision::decision(engine.qualify(&record, as_of_ms)))),
-            ))
-        })
-        .collect()
+) -> Result<Vec<u8>, RequestError> {
+    let count = leads.len();
+    let mut answer = Vec::new();
+    for (index, lead) in leads.into_iter().enumerate() {
+        if stopped.load(Ordering::Relaxed) {
+            return Err(RequestError::Cancelled);
+        }
+        deadline.check()?;
+        let start = answer.len();
+        let decided = lead::batch_lead(index, lead, limits).map_err(RequestError::from).and_then(|record| {
+            guarded(|| {
+                engine.qualify_with(&record, as_of_ms, |d| encode::put_decided_result(&mut answer, 1, &d))
+            })
+        });
+        if let Err(error) = decided {
+            // Nothing half-written stays if the engine panicked mid-answer.
+            answer.truncate(start);
+            encode::put_result(&mut answer, 1, &failed(error));
+        }
+        if index == 0 {
+            // The rest are about the size of the first.
+            answer.reserve(answer.len() * (count - 1));
+        }
+    }
+    Ok(answer)
 }
 
-/// One lead's result: its decision, or its own error as a `google.rpc.Status`.
-pub(super) fn outcome(decided: Result<pb::Decision, RequestError>) -> pb::QualifyBatchResult {
-    use pb::qualify_batch_result::Outcome;
-
-    let outcome = match decided {
-        Ok(d) => Outcome::Decision(d),
-        Err(error) => Outcome::Error(status::rpc_status(error)),
-    };
-    pb::QualifyBatchResult { outcome: Some(outcome) }
+/// A lead's own error as its result, a `google.rpc.Status`.
+pub(super) fn failed(error: RequestError) -> pb::QualifyBatchResult {
+    pb::QualifyBatchResult {
+        outcome: Some(pb::qualify_batch_result::Outcome::Error(status::rpc_status(error))),
+    }
 }
 
 /// Raised when the call's future is dropped (answered, timed out, or

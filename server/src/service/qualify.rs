@@ -2,13 +2,13 @@
 
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
-use tonic::Request;
-
 use hql_qualifier::Engine;
+use prost::bytes::Bytes;
+use tonic::Request;
 
 use super::{QualificationService, decide};
 use crate::config::Limits;
-use crate::convert::{decision, lead};
+use crate::convert::{encode, lead};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
@@ -25,7 +25,8 @@ pub(super) async fn qualify(
 }
 
 /// Decodes and validates the lead, decides it, returns the encoded
-/// decision.
+/// decision, written straight from the engine's borrowed decision
+/// (`convert::encode`).
 pub(crate) fn answer(
     engine: &Engine,
     limits: &Limits,
@@ -33,6 +34,6 @@ pub(crate) fn answer(
 ) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
     let pb::QualifyRequest { lead, as_of } = request.decode()?;
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
-    let decided = decision::decision(engine.qualify(&record, as_of_ms));
-    Ok(Encoded::encode(&pb::QualifyResponse { decision: Some(decided) }))
+    let answer = engine.qualify_with(&record, as_of_ms, |d| encode::qualify_response(&d));
+    Ok(Encoded::from_bytes(Bytes::from(answer)))
 }

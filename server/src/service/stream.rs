@@ -20,15 +20,16 @@
 use futures::FutureExt;
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
+use prost::bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Status, Streaming};
 use tracing::Instrument;
 
-use super::batch::outcome;
+use super::batch::failed;
 use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
-use crate::convert::{decision, lead};
+use crate::convert::{encode, lead};
 use crate::current::CurrentEngine;
 use crate::deadline::Deadline;
 use crate::rpc_trace::LeadCount;
@@ -186,25 +187,31 @@ async fn decide_group(
                 Ok(message) => message,
                 Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
             };
-            let result =
-                outcome(lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
-                    |(record, as_of_ms)| guarded(|| decision::decision(engine.qualify(&record, as_of_ms))),
-                ));
-            replies.push(Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(result) }));
+            let answer = lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
+                |(record, as_of_ms)| {
+                    guarded(|| engine.qualify_with(&record, as_of_ms, |d| encode::stream_decided(index, &d)))
+                },
+            );
+            replies.push(match answer {
+                Ok(answer) => Encoded::from_bytes(Bytes::from(answer)),
+                Err(error) => {
+                    Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(failed(error)) })
+                }
+            });
         }
         Ok(Answered { replies, undecodable: None })
     })
     .await;
     match decided {
         Err(exceeded @ RequestError::DeadlineExceeded { .. }) => Err(exceeded),
-        Err(failed) => {
+        Err(error) => {
             // The group's worker failed as a whole (the pool is shutting
             // down): each message gets that error as its own result.
-            let failed = outcome(Err(failed));
+            let result = failed(error);
             let replies = (first..)
                 .take(n)
                 .map(|index| {
-                    Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(failed.clone()) })
+                    Encoded::encode(&pb::QualifyStreamResponse { index, result: Some(result.clone()) })
                 })
                 .collect();
             Ok(Answered { replies, undecodable: None })

@@ -1,0 +1,338 @@
+//! A decision as borrowed parts: [`DecisionRef`].
+//!
+//! Why: an owned [`Decision`] copies every name it shows out of the policy
+//! (scorer ids, versions, dimensions, the policy's name, version and digest)
+//! and every top reason out of the scorers' buffers, about 45 allocations a
+//! decision, only for the server to encode them once and free them. A
+//! `DecisionRef` points at them where they are, for as long as the engine
+//! lends it ([`crate::Engine::qualify_with`]); the server encodes its answer
+//! straight from it. Its only allocations are the decision id, the gap line
+//! and the three short lists of parts.
+//!
+//! There is still one place a decision is made: the pipeline builds a
+//! `DecisionRef`, and [`Engine::qualify`](crate::Engine::qualify) and the
+//! decision inside an explanation are [`DecisionRef::into_decision`] of it.
+//! [`Decision::as_decision_ref`] goes the other way, so whatever reads a
+//! `DecisionRef` (the server's encoder) can be tested on any owned decision.
+
+use std::borrow::Cow;
+
+use crate::decision::{
+    Decision, DimensionScore, Disqualification, PolicyRef, ReasonItem, ScorerStatus, ScorerSummary,
+};
+use crate::stage::Stage;
+
+/// A [`Decision`] whose text is borrowed. Field for field the same meaning.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecisionRef<'a> {
+    /// Deterministic digest of (lead, policy digest, as_of), hex.
+    pub decision_id: Cow<'a, str>,
+    /// The lead's id.
+    pub lead_id: &'a str,
+    /// Stage reached.
+    pub stage: Stage,
+    /// Weighted total 0–100.
+    pub score: f64,
+    /// Subtotals per dimension, in policy order.
+    pub dimensions: Vec<DimensionScoreRef<'a>>,
+    /// One per scorer, in policy order.
+    pub scorers: Vec<ScorerSummaryRef<'a>>,
+    /// Reasons that moved the total most, largest first.
+    pub top_reasons: Vec<ReasonRef<'a>>,
+    /// Some scorer failed.
+    pub degraded: bool,
+    /// Disqualifiers that applied.
+    pub disqualifications: &'a [Disqualification],
+    /// Next stage up, if any.
+    pub next_stage: Option<Stage>,
+    /// One line on what is missing for `next_stage`.
+    pub next_stage_gap: Cow<'a, str>,
+    /// The deciding policy.
+    pub policy: &'a PolicyRef,
+    /// ms since the epoch.
+    pub as_of_ms: i64,
+}
+
+/// A [`DimensionScore`], borrowed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DimensionScoreRef<'a> {
+    /// Dimension name.
+    pub name: &'a str,
+    /// Weighted average of its scorers, 0–100.
+    pub score: f64,
+    /// Sum of its scorers' normalised weights.
+    pub weight: f64,
+}
+
+/// A [`ScorerSummary`], borrowed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScorerSummaryRef<'a> {
+    /// Scorer id in the policy.
+    pub name: &'a str,
+    /// Plugin version.
+    pub version: &'a str,
+    /// Dimension it counts towards.
+    pub dimension: &'a str,
+    /// Raw score 0–100 (0 unless OK).
+    pub score: f64,
+    /// Normalised weight.
+    pub weight: f64,
+    /// `score × weight`.
+    pub contribution: f64,
+    /// OK / FAILED / SKIPPED / TIMED_OUT.
+    pub status: ScorerStatus,
+    /// Why it failed or was skipped; empty when OK.
+    pub error: &'a str,
+}
+
+/// A [`ReasonItem`], borrowed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReasonRef<'a> {
+    /// Scorer id.
+    pub scorer: &'a str,
+    /// Stable code.
+    pub code: &'a str,
+    /// Human sentence.
+    pub message: &'a str,
+    /// Signed points on the scorer's scale.
+    pub points: f64,
+    /// Field paths used.
+    pub fields: Fields<'a>,
+    /// Event indexes used.
+    pub events: &'a [u32],
+}
+
+/// A reason's field paths, as the scorer's buffers or an owned decision
+/// hold them.
+#[derive(Clone, Copy, Debug)]
+pub enum Fields<'a> {
+    /// A scorer's paths (`hql_plugin_api::Reason::fields`).
+    Scored(&'a [Cow<'static, str>]),
+    /// An owned decision's paths ([`ReasonItem::fields`]).
+    Owned(&'a [String]),
+}
+
+impl<'a> Fields<'a> {
+    /// How many paths.
+    pub fn len(&self) -> usize {
+        match self {
+            Fields::Scored(f) => f.len(),
+            Fields::Owned(f) => f.len(),
+        }
+    }
+
+    /// No paths.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The paths, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let (scored, owned): (&'a [Cow<'static, str>], &'a [String]) = match *self {
+            Fields::Scored(f) => (f, &[]),
+            Fields::Owned(f) => (&[], f),
+        };
+        scored.iter().map(|f| f.as_ref()).chain(owned.iter().map(String::as_str))
+    }
+}
+
+impl PartialEq for Fields<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl DecisionRef<'_> {
+    /// The owned decision: every borrowed string copied (the id and the gap
+    /// line, computed for this decision, are moved).
+    pub fn into_decision(self) -> Decision {
+        let mut decision = self.to_decision_parts();
+        decision.decision_id = self.decision_id.into_owned();
+        decision.next_stage_gap = self.next_stage_gap.into_owned();
+        decision
+    }
+
+    /// The owned decision: every string copied.
+    pub fn to_decision(&self) -> Decision {
+        let mut decision = self.to_decision_parts();
+        decision.decision_id = self.decision_id.to_string();
+        decision.next_stage_gap = self.next_stage_gap.to_string();
+        decision
+    }
+
+    /// Everything but the id and the gap line, which are left empty.
+    fn to_decision_parts(&self) -> Decision {
+        Decision {
+            decision_id: String::new(),
+            lead_id: self.lead_id.to_owned(),
+            stage: self.stage,
+            score: self.score,
+            dimensions: self
+                .dimensions
+                .iter()
+                .map(|d| DimensionScore { name: d.name.to_owned(), score: d.score, weight: d.weight })
+                .collect(),
+            scorers: self.scorers.iter().map(ScorerSummaryRef::to_summary).collect(),
+            top_reasons: self.top_reasons.iter().map(ReasonRef::to_item).collect(),
+            degraded: self.degraded,
+            disqualifications: self.disqualifications.to_vec(),
+            next_stage: self.next_stage,
+            next_stage_gap: String::new(),
+            policy: self.policy.clone(),
+            as_of_ms: self.as_of_ms,
+        }
+    }
+}
+
+impl ScorerSummaryRef<'_> {
+    /// The owned summary.
+    pub fn to_summary(&self) -> ScorerSummary {
+        ScorerSummary {
+            name: self.name.to_owned(),
+            version: self.version.to_owned(),
+            dimension: self.dimension.to_owned(),
+            score: self.score,
+            weight: self.weight,
+            contribution: self.contribution,
+            status: self.status,
+            error: self.error.to_owned(),
+        }
+    }
+}
+
+impl ReasonRef<'_> {
+    /// The owned reason.
+    pub fn to_item(&self) -> ReasonItem {
+        ReasonItem {
+            scorer: self.scorer.to_owned(),
+            code: self.code.to_owned(),
+            message: self.message.to_owned(),
+            points: self.points,
+            fields: self.fields.iter().map(str::to_owned).collect(),
+            events: self.events.to_vec(),
+        }
+    }
+}
+
+impl Decision {
+    /// This decision as borrowed parts (see [`DecisionRef`]).
+    pub fn as_decision_ref(&self) -> DecisionRef<'_> {
+        let Decision {
+            decision_id,
+            lead_id,
+            stage,
+            score,
+            dimensions,
+            scorers,
+            top_reasons,
+            degraded,
+            disqualifications,
+            next_stage,
+            next_stage_gap,
+            policy,
+            as_of_ms,
+        } = self;
+        DecisionRef {
+            decision_id: Cow::Borrowed(decision_id),
+            lead_id,
+            stage: *stage,
+            score: *score,
+            dimensions: dimensions
+                .iter()
+                .map(|d| DimensionScoreRef { name: &d.name, score: d.score, weight: d.weight })
+                .collect(),
+            scorers: scorers
+                .iter()
+                .map(|s| ScorerSummaryRef {
+                    name: &s.name,
+                    version: &s.version,
+                    dimension: &s.dimension,
+                    score: s.score,
+                    weight: s.weight,
+                    contribution: s.contribution,
+                    status: s.status,
+                    error: &s.error,
+                })
+                .collect(),
+            top_reasons: top_reasons
+                .iter()
+                .map(|r| ReasonRef {
+                    scorer: &r.scorer,
+                    code: &r.code,
+                    message: &r.message,
+                    points: r.points,
+                    fields: Fields::Owned(&r.fields),
+                    events: &r.events,
+                })
+                .collect(),
+            degraded: *degraded,
+            disqualifications,
+            next_stage: *next_stage,
+            next_stage_gap: Cow::Borrowed(next_stage_gap),
+            policy,
+            as_of_ms: *as_of_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision() -> Decision {
+        Decision {
+            decision_id: "ab12".into(),
+            lead_id: "lead-1".into(),
+            stage: Stage::Mql,
+            score: 61.25,
+            dimensions: vec![DimensionScore { name: "fit".into(), score: 70.0, weight: 0.5 }],
+            scorers: vec![ScorerSummary {
+                name: "bant".into(),
+                version: "1.0.0".into(),
+                dimension: "fit".into(),
+                score: 70.0,
+                weight: 0.5,
+                contribution: 35.0,
+                status: ScorerStatus::Failed,
+                error: "boom".into(),
+            }],
+            top_reasons: vec![ReasonItem {
+                scorer: "bant".into(),
+                code: "bant.need".into(),
+                message: "Need is urgent.".into(),
+                points: -12.5,
+                fields: vec!["bant.need".into(), "bant.timeline_days".into()],
+                events: vec![3, 0],
+            }],
+            degraded: true,
+            disqualifications: vec![Disqualification {
+                code: "competitor".into(),
+                scorer: "icp".into(),
+                message: "A competitor.".into(),
+            }],
+            next_stage: Some(Stage::Sql),
+            next_stage_gap: "SQL needs total >= 70 (is 61.25).".into(),
+            policy: PolicyRef { name: "default".into(), version: "3".into(), digest: "ff".into() },
+            as_of_ms: 1_700_000_000_123,
+        }
+    }
+
+    #[test]
+    fn an_owned_decision_comes_back_whole_from_its_parts() {
+        let owned = decision();
+        assert_eq!(owned.as_decision_ref().to_decision(), owned);
+        assert_eq!(owned.as_decision_ref().into_decision(), owned);
+        let empty = Decision { top_reasons: Vec::new(), disqualifications: Vec::new(), ..decision() };
+        assert_eq!(empty.as_decision_ref().to_decision(), empty);
+    }
+
+    #[test]
+    fn fields_compare_by_path_whoever_holds_them() {
+        let scored: Vec<Cow<'static, str>> = vec![Cow::Borrowed("a.b"), Cow::Owned("c".to_owned())];
+        let owned = vec!["a.b".to_owned(), "c".to_owned()];
+        assert_eq!(Fields::Scored(&scored), Fields::Owned(&owned));
+        assert_ne!(Fields::Scored(&scored[..1]), Fields::Owned(&owned));
+        assert_eq!(Fields::Owned(&owned).iter().collect::<Vec<_>>(), ["a.b", "c"]);
+        assert!(Fields::Owned(&[]).is_empty());
+    }
+}
