@@ -6,6 +6,10 @@
 //! records) this is what a call costs beyond the engine, without the
 //! transport; the load harness measures the transport.
 //!
+//! `request/decode` and `request/lead_in` time the way in alone: prost's
+//! decoding of the request, then decoding with validation and conversion
+//! into the engine's lead record.
+//!
 //! The requests are the load harness's workload (`hql_load::workload`, seed
 //! 42: 1,024 leads, about 1.5 kB and 25 events each), so these figures and
 //! the harness's describe the same calls.
@@ -17,8 +21,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hql_load::workload::{Shape, Workload};
+use hql_proto::pb;
 use hql_qualifier::{Engine, LoadOptions, ScorerSource};
 use hql_server::Limits;
+use prost::Message;
 
 /// `hqld`'s allocator, so these figures are the server's.
 #[global_allocator]
@@ -47,6 +53,21 @@ fn request(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % workload.single.len();
             black_box(hql_server::calls::qualify(&engine, &limits, black_box(workload.single[i].clone())))
+        })
+    });
+    // The way in alone: prost's decoding, then decoding with validation and
+    // conversion into the engine's record (what `qualify` does before it
+    // decides).
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            i = (i + 1) % workload.single.len();
+            black_box(pb::QualifyRequest::decode(black_box(&workload.single[i][..])))
+        })
+    });
+    group.bench_function("lead_in", |b| {
+        b.iter(|| {
+            i = (i + 1) % workload.single.len();
+            black_box(hql_server::calls::lead_in(&limits, black_box(workload.single[i].clone())))
         })
     });
     group.throughput(Throughput::Elements(BATCH as u64));

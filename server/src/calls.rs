@@ -12,7 +12,7 @@
 use std::sync::atomic::AtomicBool;
 
 use hql_proto::encoded::Encoded;
-use hql_qualifier::Engine;
+use hql_qualifier::{Engine, LeadRecord};
 use prost::bytes::Bytes;
 use tonic::Status;
 
@@ -26,6 +26,13 @@ pub fn qualify(engine: &Engine, limits: &Limits, request: Bytes) -> Result<Bytes
     qualify::answer(engine, limits, &Encoded::from_bytes(request))
         .map(Encoded::into_bytes)
         .map_err(Status::from)
+}
+
+/// The first part of a `Qualify` call: an encoded `QualifyRequest` decoded,
+/// validated and converted into the engine's lead record and `as_of` (ms),
+/// not decided.
+pub fn lead_in(limits: &Limits, request: Bytes) -> Result<(LeadRecord, i64), Status> {
+    qualify::lead_in(limits, &Encoded::from_bytes(request)).map_err(Status::from)
 }
 
 /// One `QualifyBatch` call: an encoded `QualifyBatchRequest` in, the encoded

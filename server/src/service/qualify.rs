@@ -2,7 +2,7 @@
 
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
-use hql_qualifier::Engine;
+use hql_qualifier::{Engine, LeadRecord};
 use prost::bytes::Bytes;
 use tonic::Request;
 
@@ -32,8 +32,17 @@ pub(crate) fn answer(
     limits: &Limits,
     request: &Encoded<pb::QualifyRequest>,
 ) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
-    let pb::QualifyRequest { lead, as_of } = request.decode()?;
-    let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
+    let (record, as_of_ms) = lead_in(limits, request)?;
     let answer = engine.qualify_with(&record, as_of_ms, |d| encode::qualify_response(&d));
     Ok(Encoded::from_bytes(Bytes::from(answer)))
+}
+
+/// The request's way in: decoded, validated, converted to the engine's
+/// lead record and `as_of`.
+pub(crate) fn lead_in(
+    limits: &Limits,
+    request: &Encoded<pb::QualifyRequest>,
+) -> Result<(LeadRecord, i64), RequestError> {
+    let pb::QualifyRequest { lead, as_of } = request.decode()?;
+    Ok(lead::lead_and_as_of(lead, as_of, limits)?)
 }
