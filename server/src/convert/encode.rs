@@ -86,7 +86,7 @@ fn decision_len(d: &DecisionRef<'_>) -> usize {
         + double_len(4, *score)
         + dimensions.iter().map(|x| message_len(5, dimension_len(x))).sum::<usize>()
         + scorers.iter().map(|x| message_len(6, summary_len(x))).sum::<usize>()
-        + top_reasons.iter().map(|x| message_len(7, reason_len(x))).sum::<usize>()
+        + top_reasons.iter().map(|x| message_len(7, reason_len(x, evidence_len(x)))).sum::<usize>()
         + bool_len(8, *degraded)
         + disqualifications.iter().map(|x| message_len(9, disqualification_len(x))).sum::<usize>()
         + enum_len(10, next_stage.map_or(0, stage_number))
@@ -119,7 +119,9 @@ fn put_decision(buf: &mut Vec<u8>, d: &DecisionRef<'_>) {
         put_message(buf, 6, summary_len(x), |buf| put_summary(buf, x));
     }
     for x in &d.top_reasons {
-        put_message(buf, 7, reason_len(x), |buf| put_reason(buf, x));
+        // The evidence's length is needed for the reason's and inside it.
+        let evidence = evidence_len(x);
+        put_message(buf, 7, reason_len(x, evidence), |buf| put_reason(buf, x, evidence));
     }
     put_bool(buf, 8, d.degraded);
     for x in d.disqualifications {
@@ -172,20 +174,21 @@ fn evidence_len(x: &ReasonRef<'_>) -> usize {
     x.fields.iter().map(|f| message_len(1, f.len())).sum::<usize>() + packed_len(2, x.events)
 }
 
-fn reason_len(x: &ReasonRef<'_>) -> usize {
+/// A reason's length, given its evidence's (`evidence_len`).
+fn reason_len(x: &ReasonRef<'_>, evidence: usize) -> usize {
     str_len(1, x.scorer)
         + str_len(2, x.code)
         + str_len(3, x.message)
         + double_len(4, x.points)
-        + message_len(5, evidence_len(x))
+        + message_len(5, evidence)
 }
 
-fn put_reason(buf: &mut Vec<u8>, x: &ReasonRef<'_>) {
+fn put_reason(buf: &mut Vec<u8>, x: &ReasonRef<'_>, evidence: usize) {
     put_str(buf, 1, x.scorer);
     put_str(buf, 2, x.code);
     put_str(buf, 3, x.message);
     put_double(buf, 4, x.points);
-    put_message(buf, 5, evidence_len(x), |buf| {
+    put_message(buf, 5, evidence, |buf| {
         for field in x.fields.iter() {
             put_message(buf, 1, field.len(), |buf| buf.put_slice(field.as_bytes()));
         }
