@@ -146,24 +146,7 @@ impl DecisionRef<'_> {
     /// The owned decision: every borrowed string copied (the id and the gap
     /// line, computed for this decision, are moved).
     pub fn into_decision(self) -> Decision {
-        let mut decision = self.to_decision_parts();
-        decision.decision_id = self.decision_id.into_owned();
-        decision.next_stage_gap = self.next_stage_gap.into_owned();
-        decision
-    }
-
-    /// The owned decision: every string copied.
-    pub fn to_decision(&self) -> Decision {
-        let mut decision = self.to_decision_parts();
-        decision.decision_id = self.decision_id.to_string();
-        decision.next_stage_gap = self.next_stage_gap.to_string();
-        decision
-    }
-
-    /// Everything but the id and the gap line, which are left empty.
-    fn to_decision_parts(&self) -> Decision {
         Decision {
-            decision_id: String::new(),
             lead_id: self.lead_id.to_owned(),
             stage: self.stage,
             score: self.score,
@@ -177,9 +160,10 @@ impl DecisionRef<'_> {
             degraded: self.degraded,
             disqualifications: self.disqualifications.to_vec(),
             next_stage: self.next_stage,
-            next_stage_gap: String::new(),
             policy: self.policy.clone(),
             as_of_ms: self.as_of_ms,
+            decision_id: self.decision_id.into_owned(),
+            next_stage_gap: self.next_stage_gap.into_owned(),
         }
     }
 }
@@ -320,10 +304,9 @@ mod tests {
     #[test]
     fn an_owned_decision_comes_back_whole_from_its_parts() {
         let owned = decision();
-        assert_eq!(owned.as_decision_ref().to_decision(), owned);
         assert_eq!(owned.as_decision_ref().into_decision(), owned);
         let empty = Decision { top_reasons: Vec::new(), disqualifications: Vec::new(), ..decision() };
-        assert_eq!(empty.as_decision_ref().to_decision(), empty);
+        assert_eq!(empty.as_decision_ref().into_decision(), empty);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! exactly what each handler runs on its decision thread (`service`), with
 //! no deadline; the transport around it is left out.
 //!
-//! Why it is public: the request benchmark (`benches/benches/request.rs`)
+//! Why it is public: the request benchmark (`server/benches/request.rs`)
 //! measures it, so the cost a call adds beyond what the pipeline benchmark
 //! measures (protobuf in and out, validation, conversion) is seen in-process,
 //! without the load harness's noise. Errors come back as the status the
