@@ -6,8 +6,12 @@
 //! scorer can see the future; their count travels in the score context.
 //!
 //! The view owns a few small arrays (events, attribute and string tables); the
-//! `hql_lead_t` points into them and into the record, which is why the view
-//! borrows the record for its whole life and is never mutated after `new`.
+//! `hql_lead_t` points into them and into the record's text, which is why the
+//! view borrows the record for its whole life and is never mutated after `new`.
+//! Any record will do whose text is `AsRef<str>` (`LeadRecord<String>`, or the
+//! server's `LeadRecord<Cow<str>>` borrowing a request, through
+//! [`LeadView::of`]): the view reads only the `&str`s the record lends it, so
+//! its type does not name the text type.
 //!
 //! The event array is the one large allocation of a decision (about 90 B an
 //! event, kilobytes a lead), and with glibc a block that size is not cached
@@ -60,17 +64,20 @@ pub struct LeadView<'a> {
     _technologies: Vec<hql_str_t>,
     _features: Vec<hql_str_t>,
     _attributes: Vec<hql_attribute_t>,
-    _record: PhantomData<&'a LeadRecord>,
+    /// The record's text, borrowed for 'a: every pointer into the record is
+    /// one of the `&'a str`s its fields lend through `AsRef<str>`.
+    _record: PhantomData<&'a str>,
 }
 
-// SAFETY: the view only holds pointers into data it owns or immutably borrows
-// for 'a (the record); nothing is ever written through them.
+// SAFETY: the view only holds pointers into data it owns or into `&'a str`s
+// immutably borrowed from the record for 'a (shared `str`s are Send and Sync,
+// whatever owns them); nothing is ever written through them.
 unsafe impl Send for LeadView<'_> {}
 // SAFETY: as above; shared reads are fine.
 unsafe impl Sync for LeadView<'_> {}
 
-fn s(text: &str) -> hql_str_t {
-    hql_str_t::from_str(text)
+fn s<T: AsRef<str> + ?Sized>(text: &T) -> hql_str_t {
+    hql_str_t::from_str(text.as_ref())
 }
 
 fn time(t: Option<i64>) -> i64 {
@@ -79,7 +86,20 @@ fn time(t: Option<i64>) -> i64 {
 
 impl<'a> LeadView<'a> {
     /// Lays out `record` as seen at `as_of_ms`: events after it are withheld.
+    ///
+    /// For a `LeadRecord<String>`, the SDK's record; [`LeadView::of`] takes
+    /// any text type. This one stays non-generic so that records written
+    /// without a text type (`LeadRecord::default()`, `"l-1".into()`) still
+    /// infer `String`: a default type parameter does not steer inference.
+    #[inline]
     pub fn new(record: &'a LeadRecord, as_of_ms: i64) -> LeadView<'a> {
+        LeadView::of(record, as_of_ms)
+    }
+
+    /// [`LeadView::new`] for a record with any text type, e.g. the server's
+    /// `LeadRecord<Cow<str>>` borrowing a request: the view is the same for
+    /// the same text.
+    pub fn of<T: AsRef<str>>(record: &'a LeadRecord<T>, as_of_ms: i64) -> LeadView<'a> {
         let mut hidden = 0u32;
         let mut events = event_array(record.events.len());
         for (index, e) in record.events.iter().enumerate() {

@@ -77,7 +77,11 @@ impl Engine {
     }
 
     /// Decides `lead` as of `as_of_ms` (ms since the epoch).
-    pub fn qualify(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
+    ///
+    /// The record's text may be any `AsRef<str>`: a `LeadRecord<Cow<str>>`
+    /// borrowing a request's bytes gets the same decision (and decision id)
+    /// as the equivalent `LeadRecord<String>`; so do the methods below.
+    pub fn qualify<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Decision {
         self.inner.decide(lead, as_of_ms)
     }
 
@@ -86,9 +90,9 @@ impl Engine {
     /// reasons into owned strings (see [`DecisionRef`]): what the server
     /// encodes its answers from. `answer` gets exactly what
     /// [`Engine::qualify`] would return ([`DecisionRef::into_decision`]).
-    pub fn qualify_with<R>(
+    pub fn qualify_with<T: AsRef<str>, R>(
         &self,
-        lead: &LeadRecord,
+        lead: &LeadRecord<T>,
         as_of_ms: i64,
         answer: impl FnOnce(DecisionRef<'_>) -> R,
     ) -> R {
@@ -97,7 +101,7 @@ impl Engine {
 
     /// Decides `lead` and returns the full trail. `explanation.decision` is
     /// equal to what [`Engine::qualify`] returns for the same input.
-    pub fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
+    pub fn explain<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Explanation {
         self.inner.explain(lead, as_of_ms)
     }
 

@@ -174,15 +174,15 @@ impl Pipeline {
             .collect()
     }
 
-    pub(crate) fn decide(&self, lead: &LeadRecord, as_of_ms: i64) -> Decision {
+    pub(crate) fn decide<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Decision {
         self.decide_with(lead, as_of_ms, |decision| decision.into_decision())
     }
 
     /// Decides `lead` and lends the decision, as borrowed parts, to
     /// `answer`; what the scorers returned is recycled after it.
-    pub(crate) fn decide_with<R>(
+    pub(crate) fn decide_with<T: AsRef<str>, R>(
         &self,
-        lead: &LeadRecord,
+        lead: &LeadRecord<T>,
         as_of_ms: i64,
         answer: impl FnOnce(DecisionRef<'_>) -> R,
     ) -> R {
@@ -196,7 +196,7 @@ impl Pipeline {
         answered
     }
 
-    pub(crate) fn explain(&self, lead: &LeadRecord, as_of_ms: i64) -> Explanation {
+    pub(crate) fn explain<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Explanation {
         let eval = self.evaluate(lead, as_of_ms, 0);
         let decision = self.decision(lead, &eval).into_decision();
         self.explanation(eval, decision)
@@ -251,10 +251,16 @@ impl Pipeline {
 
     /// Runs every scorer and the gates; `reason_limit` (0: none) is how
     /// many reasons each scorer is asked for.
-    fn evaluate(&self, lead: &LeadRecord, as_of_ms: i64, reason_limit: u32) -> Evaluation {
-        let mut view = LeadView::new(lead, as_of_ms);
+    fn evaluate<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64, reason_limit: u32) -> Evaluation {
+        let mut view = LeadView::of(lead, as_of_ms);
         view.set_reason_limit(reason_limit);
-        let outcomes = self.run_scorers(&view, reason_limit as usize);
+        self.evaluate_view(&view, as_of_ms)
+    }
+
+    /// [`Pipeline::evaluate`] past the one step that reads the record: the
+    /// rest sees only the view, whatever the record's text type.
+    fn evaluate_view(&self, view: &LeadView<'_>, as_of_ms: i64) -> Evaluation {
+        let outcomes = self.run_scorers(view, view.reason_limit() as usize);
 
         let mut total = 0.0;
         let mut dim_num = vec![0.0; self.rules.dimensions.len()];
@@ -497,11 +503,15 @@ impl Pipeline {
 
     /// The one place a decision is made (as borrowed parts: an owned
     /// [`Decision`] is [`DecisionRef::into_decision`] of it).
-    fn decision<'a>(&'a self, lead: &'a LeadRecord, eval: &'a Evaluation) -> DecisionRef<'a> {
+    fn decision<'a, T: AsRef<str>>(
+        &'a self,
+        lead: &'a LeadRecord<T>,
+        eval: &'a Evaluation,
+    ) -> DecisionRef<'a> {
         let gap = self.gap(eval, false);
         DecisionRef {
             decision_id: Cow::Owned(digest::decision_id(lead, &self.policy.digest, eval.as_of_ms)),
-            lead_id: &lead.lead_id,
+            lead_id: lead.lead_id.as_ref(),
             stage: eval.stage,
             score: eval.total,
             dimensions: self

@@ -2,11 +2,15 @@
 //! (The same pipeline over real shared libraries and gRPC is tested in the
 //! workspace's `tests` crate.)
 
+use std::borrow::Cow;
 use std::io::Write;
 
-use hql_plugin_api::record::{AttributeValue, EventRecord, LeadRecord};
+use hql_plugin_api::record::{
+    AttributeValue, CompanyRecord, ContactRecord, EventRecord, LeadRecord, ProductUsageRecord,
+};
 use hql_plugin_api::{
     CodeSpec, Config, ConfigError, Context, FactSpec, Lead, NativeScorer, Score, ScoreError, Scorer,
+    Seniority,
 };
 use hql_qualifier::{Engine, LoadError, LoadOptions, ScorerSource, ScorerStatus, Stage};
 use serde::Deserialize;
@@ -412,4 +416,123 @@ fn policy_digest_and_scorer_listing() {
     assert!(infos[2].required);
     let other = engine_with(&POLICY.replace("version = \"3\"", "version = \"4\"")).expect("loads");
     assert_ne!(other.policy().digest, e.policy().digest);
+}
+
+/// `text` as a slice of `buffer`, where it must occur: a field the server
+/// decoded without copying it.
+fn borrowed<'b>(buffer: &'b str, text: &str) -> Cow<'b, str> {
+    let at = buffer.find(text).unwrap_or_else(|| panic!("{text:?} is not in the buffer"));
+    Cow::Borrowed(&buffer[at..at + text.len()])
+}
+
+/// `lead`, its text borrowed from `buffer` (the domain normalised, so owned).
+fn borrowing<'b>(buffer: &'b str, lead: &LeadRecord) -> LeadRecord<Cow<'b, str>> {
+    let text = |t: &String| borrowed(buffer, t);
+    let texts = |ts: &[String]| ts.iter().map(text).collect::<Vec<_>>();
+    let (c, co) = (&lead.contact, &lead.company);
+    LeadRecord {
+        lead_id: text(&lead.lead_id),
+        contact: ContactRecord {
+            email: text(&c.email),
+            job_title: text(&c.job_title),
+            seniority: c.seniority,
+            department: text(&c.department),
+            country: text(&c.country),
+        },
+        company: CompanyRecord {
+            domain: Cow::Owned(borrowed(buffer, &co.domain.to_uppercase()).to_lowercase()),
+            name: text(&co.name),
+            industry: text(&co.industry),
+            employee_count: co.employee_count,
+            annual_revenue: co.annual_revenue,
+            region: text(&co.region),
+            technologies: texts(&co.technologies),
+        },
+        bant: lead.bant.clone(),
+        events: lead
+            .events
+            .iter()
+            .map(|e| EventRecord {
+                event_type: e.event_type.clone(),
+                occurred_at: e.occurred_at,
+                source: e.source,
+                response: e.response,
+                channel: e.channel.clone(),
+                campaign: text(&e.campaign),
+                value: e.value,
+            })
+            .collect(),
+        usage: lead.usage.as_ref().map(|u| ProductUsageRecord {
+            plan: text(&u.plan),
+            features_adopted: texts(&u.features_adopted),
+            signed_up_at: u.signed_up_at,
+            trial_ends_at: u.trial_ends_at,
+            activated: u.activated,
+            active_days_last_30: u.active_days_last_30,
+            active_days_prev_30: u.active_days_prev_30,
+            seats: u.seats,
+            invited_teammates: u.invited_teammates,
+            plan_limit_hits: u.plan_limit_hits,
+        }),
+        attributes: lead
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    AttributeValue::Number(n) => AttributeValue::Number(*n),
+                    AttributeValue::Bool(b) => AttributeValue::Bool(*b),
+                    AttributeValue::Text(t) => AttributeValue::Text(text(t)),
+                };
+                (text(k), v)
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_lead_borrowing_a_buffer_is_decided_as_the_owned_one() {
+    let mut owned = lead("crm-00421", 80.0, 2);
+    owned.contact = ContactRecord {
+        email: "dana.ng@northwind.io".into(),
+        job_title: "VP Revenue Operations".into(),
+        seniority: Seniority::Vp,
+        department: "sales".into(),
+        country: "US".into(),
+    };
+    owned.company = CompanyRecord {
+        domain: "northwind.io".into(),
+        name: "Northwind".into(),
+        industry: "software".into(),
+        employee_count: Some(420),
+        annual_revenue: Some(6e7),
+        region: "NA".into(),
+        technologies: vec!["salesforce".into(), "snowflake".into()],
+    };
+    owned.events[0].campaign = "q4-webinar".into();
+    owned.usage = Some(ProductUsageRecord {
+        plan: "trial".into(),
+        features_adopted: vec!["api".into(), "sso".into()],
+        ..ProductUsageRecord::default()
+    });
+    owned.attributes.insert("segment".into(), AttributeValue::Text("mid-market".into()));
+    owned.attributes.insert("competitor".into(), AttributeValue::Bool(false));
+    // The request as it arrived: every text above is somewhere in it.
+    let buffer = "crm-00421 dana.ng@northwind.io VP Revenue Operations sales US NORTHWIND.IO Northwind \
+                  software NA salesforce snowflake q4-webinar trial api sso segment mid-market competitor fit"
+        .to_string();
+    let lead = borrowing(&buffer, &owned);
+    assert!(matches!(lead.lead_id, Cow::Borrowed(_)) && matches!(lead.company.domain, Cow::Owned(_)));
+    assert_eq!(lead.clone().into_owned(), owned);
+
+    let e = engine();
+    let (want, got) = (e.qualify(&owned, AS_OF), e.qualify(&lead, AS_OF));
+    assert_eq!((&got.decision_id, got.stage, got.score), (&want.decision_id, want.stage, want.score));
+    assert_eq!((want.stage, want.decision_id.len()), (Stage::Hql, 32));
+    assert_eq!(got, want);
+    assert_eq!(e.qualify_with(&lead, AS_OF, |d| d.into_decision()), want);
+    assert_eq!(e.explain(&lead, AS_OF), e.explain(&owned, AS_OF));
+    // Any text differing changes the id, borrowed or not.
+    let mut other = lead.clone();
+    other.usage.as_mut().expect("usage").features_adopted[1] = Cow::Borrowed("api");
+    assert_ne!(e.qualify(&other, AS_OF).decision_id, want.decision_id);
 }
