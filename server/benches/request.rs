@@ -6,9 +6,11 @@
 //! records) this is what a call costs beyond the engine, without the
 //! transport; the load harness measures the transport.
 //!
-//! `request/decode` and `request/lead_in` time the way in alone: prost's
-//! decoding of the request, then decoding with validation and conversion
-//! into the engine's lead record.
+//! `request/lead_in` times the way in alone: the request read in place,
+//! validated and converted into the engine's lead record (whose text
+//! borrows the request). `request/decode` is prost's decoding of the same
+//! request into owned messages, which `hqld` no longer does: the reference
+//! the in-place reader is measured against.
 //!
 //! The requests are the load harness's workload (`hql_load::workload`, seed
 //! 42: 1,024 leads, about 1.5 kB and 25 events each), so these figures and
@@ -55,9 +57,9 @@ fn request(c: &mut Criterion) {
             black_box(hql_server::calls::qualify(&engine, &limits, black_box(workload.single[i].clone())))
         })
     });
-    // The way in alone: prost's decoding, then decoding with validation and
-    // conversion into the engine's record (what `qualify` does before it
-    // decides).
+    // The way in alone: prost's decoding (the reference), then the request
+    // read in place, validated and converted into the engine's record (what
+    // `qualify` does before it decides).
     group.bench_function("decode", |b| {
         b.iter(|| {
             i = (i + 1) % workload.single.len();
@@ -67,7 +69,7 @@ fn request(c: &mut Criterion) {
     group.bench_function("lead_in", |b| {
         b.iter(|| {
             i = (i + 1) % workload.single.len();
-            black_box(hql_server::calls::lead_in(&limits, black_box(workload.single[i].clone())))
+            black_box(hql_server::calls::lead_in(&limits, black_box(&workload.single[i][..])))
         })
     });
     group.throughput(Throughput::Elements(BATCH as u64));

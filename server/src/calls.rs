@@ -9,6 +9,7 @@
 //! without the load harness's noise. Errors come back as the status the
 //! caller would receive.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicBool;
 
 use hql_proto::encoded::Encoded;
@@ -28,11 +29,12 @@ pub fn qualify(engine: &Engine, limits: &Limits, request: Bytes) -> Result<Bytes
         .map_err(Status::from)
 }
 
-/// The first part of a `Qualify` call: an encoded `QualifyRequest` decoded,
+/// The first part of a `Qualify` call: an encoded `QualifyRequest` read,
 /// validated and converted into the engine's lead record and `as_of` (ms),
-/// not decided.
-pub fn lead_in(limits: &Limits, request: Bytes) -> Result<(LeadRecord, i64), Status> {
-    qualify::lead_in(limits, &Encoded::from_bytes(request)).map_err(Status::from)
+/// not decided. The record's text borrows `request` wherever it needed no
+/// normalising.
+pub fn lead_in<'a>(limits: &Limits, request: &'a [u8]) -> Result<(LeadRecord<Cow<'a, str>>, i64), Status> {
+    qualify::lead_in(limits, request).map_err(Status::from)
 }
 
 /// One `QualifyBatch` call: an encoded `QualifyBatchRequest` in, the encoded

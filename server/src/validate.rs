@@ -13,6 +13,7 @@
 //! exist so one request cannot make the server, or a scorer plugin, handle
 //! unbounded text.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Most bytes of a lead id.
@@ -143,15 +144,15 @@ impl Violations {
 }
 
 /// A text field: trimmed, at most `max` bytes as sent.
-pub(crate) fn text(v: &mut Violations, at: Path<'_>, value: String, max: usize) -> String {
+pub(crate) fn text<'a>(v: &mut Violations, at: Path<'_>, value: &'a str, max: usize) -> &'a str {
     if value.len() > max {
         v.push(at, format!("must be at most {max} bytes, got {}", value.len()));
     }
     trimmed(value)
 }
 
-/// `value` without surrounding whitespace, reusing its buffer when unchanged.
-pub(crate) fn trimmed(value: String) -> String {
+/// `value` without surrounding whitespace.
+pub(crate) fn trimmed(value: &str) -> &str {
     // Most values begin and end with a visible ASCII character, which no
     // whitespace (ASCII or not) can be: no need to decode characters from
     // both ends, which cost about a microsecond per lead of many strings.
@@ -159,13 +160,12 @@ pub(crate) fn trimmed(value: String) -> String {
     if bytes.first().is_none_or(u8::is_ascii_graphic) && bytes.last().is_none_or(u8::is_ascii_graphic) {
         return value;
     }
-    let trimmed = value.trim();
-    if trimmed.len() == value.len() { value } else { trimmed.to_owned() }
+    value.trim()
 }
 
 /// A repeated text field: at most [`MAX_LIST_ITEMS`] entries, each non-empty
 /// after trimming and at most [`MAX_TEXT_BYTES`], lower-cased.
-pub(crate) fn lowercase_list(v: &mut Violations, at: Path<'_>, items: Vec<String>) -> Vec<String> {
+pub(crate) fn lowercase_list<'a>(v: &mut Violations, at: Path<'_>, items: Vec<&'a str>) -> Vec<Cow<'a, str>> {
     if items.len() > MAX_LIST_ITEMS {
         v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", items.len()));
     }
@@ -182,29 +182,35 @@ pub(crate) fn lowercase_list(v: &mut Violations, at: Path<'_>, items: Vec<String
         .collect()
 }
 
-/// Lower-cased, in place when ASCII (the common case).
-pub(crate) fn lower(mut s: String) -> String {
+/// Lower-cased: borrowed when it already is (the common case), else a copy.
+pub(crate) fn lower(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
-        s.make_ascii_lowercase();
-        s
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
     } else {
-        s.to_lowercase()
+        Cow::Owned(s.to_lowercase())
     }
 }
 
-/// Upper-cased, in place when ASCII.
-pub(crate) fn upper(mut s: String) -> String {
+/// Upper-cased: borrowed when it already is, else a copy.
+pub(crate) fn upper(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
-        s.make_ascii_uppercase();
-        s
+        if s.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(s.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(s)
+        }
     } else {
-        s.to_uppercase()
+        Cow::Owned(s.to_uppercase())
     }
 }
 
 /// The lead id: required, 1 to [`MAX_LEAD_ID_BYTES`] bytes. Kept exactly as
 /// sent (not trimmed): it is the caller's key, echoed back for correlation.
-pub(crate) fn lead_id(v: &mut Violations, at: Path<'_>, value: String) -> String {
+pub(crate) fn lead_id<'a>(v: &mut Violations, at: Path<'_>, value: &'a str) -> &'a str {
     if value.trim().is_empty() {
         v.push(at, "is required");
     } else if value.len() > MAX_LEAD_ID_BYTES {
@@ -272,10 +278,21 @@ mod tests {
     #[test]
     fn list_entries_are_trimmed_and_lower_cased_ascii_or_not() {
         let mut v = Violations::default();
-        let items = vec![" Salesforce ".to_string(), "HubSpot".to_string(), "ÉLAN Ötz".to_string()];
+        let items = vec![" Salesforce ", "HubSpot", "ÉLAN Ötz"];
         let listed = lowercase_list(&mut v, Path::Root("technologies"), items);
         assert_eq!(listed, ["salesforce", "hubspot", "élan ötz"]);
         assert!(v.into_result(()).is_ok());
+    }
+
+    #[test]
+    fn case_is_changed_by_copy_only_when_it_changes() {
+        assert!(matches!(lower("example.com"), Cow::Borrowed("example.com")));
+        assert!(matches!(lower("Example.com"), Cow::Owned(ref s) if s == "example.com"));
+        assert!(matches!(lower("élan"), Cow::Owned(ref s) if s == "élan"));
+        assert_eq!(lower("ÉLAN Ötz"), "élan ötz");
+        assert!(matches!(upper("EMEA"), Cow::Borrowed("EMEA")));
+        assert!(matches!(upper("emea"), Cow::Owned(ref s) if s == "EMEA"));
+        assert_eq!(upper("straße"), "STRASSE");
     }
 
     #[test]
@@ -317,9 +334,9 @@ mod tests {
     #[test]
     fn text_is_trimmed_and_capped_as_sent() {
         let mut v = Violations::default();
-        assert_eq!(text(&mut v, Path::Root("x"), "  a b  ".into(), 10), "a b");
+        assert_eq!(text(&mut v, Path::Root("x"), "  a b  ", 10), "a b");
         assert!(v.is_empty());
-        text(&mut v, Path::Root("x"), "x".repeat(11), 10);
+        text(&mut v, Path::Root("x"), &"x".repeat(11), 10);
         assert_eq!(v.kept()[0].field, "x");
         assert_eq!(v.kept()[0].description, "must be at most 10 bytes, got 11");
     }
@@ -337,7 +354,7 @@ mod tests {
             ("ü", "ü"),
             ("~x~", "~x~"),
         ] {
-            assert_eq!(trimmed(sent.to_owned()), kept, "{sent:?}");
+            assert_eq!(trimmed(sent), kept, "{sent:?}");
         }
     }
 

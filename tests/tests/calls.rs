@@ -60,7 +60,7 @@ fn a_qualify_call_answers_what_the_engine_decides() {
     let limits = Limits::default();
     for persona in personas() {
         let request = persona.qualify_request(AS_OF_MS).encode_to_vec();
-        let (record, as_of_ms) = calls::lead_in(&limits, request.clone().into()).expect("a valid lead");
+        let (record, as_of_ms) = calls::lead_in(&limits, &request).expect("a valid lead");
         assert_eq!(as_of_ms, AS_OF_MS);
         let owned = engine.qualify(&record, as_of_ms);
         let answer = calls::qualify(&engine, &limits, request.into()).expect("an answer");
@@ -82,7 +82,7 @@ fn each_lead_of_a_batch_is_answered_as_if_asked_alone() {
     assert_eq!(results.len(), leads.len());
     for (lead, result) in leads.into_iter().zip(results) {
         let alone = pb::QualifyRequest { lead: Some(lead), as_of: Some(ts(AS_OF_MS)) }.encode_to_vec();
-        let (record, as_of_ms) = calls::lead_in(&limits, alone.into()).expect("a valid lead");
+        let (record, as_of_ms) = calls::lead_in(&limits, &alone).expect("a valid lead");
         match result.outcome {
             Some(pb::qualify_batch_result::Outcome::Decision(decision)) => {
                 assert_same(&decision, &engine.qualify(&record, as_of_ms));
@@ -100,7 +100,7 @@ fn a_bad_request_is_refused_with_the_servers_status_and_field() {
     let nameless = hql_lead("", AS_OF_MS).qualify_request(AS_OF_MS).encode_to_vec();
     for status in [
         calls::qualify(&engine, &limits, nameless.clone().into()).expect_err("refused"),
-        calls::lead_in(&limits, nameless.into()).map(|_| ()).expect_err("refused"),
+        calls::lead_in(&limits, &nameless).map(|_| ()).expect_err("refused"),
     ] {
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         let fields: Vec<String> = field_violations(&status).into_iter().map(|(field, _)| field).collect();

@@ -1,8 +1,13 @@
-//! `hql.v1.Lead` → [`LeadRecord`]: validated, normalised, moved (not copied).
+//! `hql.v1.Lead`, as [`wire`] read it → [`LeadRecord`]: validated,
+//! normalised, and borrowing the request's text wherever it needed no change
+//! (trimming is a narrower slice; only text that must change case, and a
+//! custom event type, is copied).
 //!
 //! Every message is destructured field by field with no `..`, so a field
-//! added to `lead.proto` stops this file from compiling until someone decides
-//! how it is checked and where it goes. Conversion and validation happen in
+//! added to the wire types stops this file from compiling until someone
+//! decides how it is checked and where it goes (and a field added to
+//! `lead.proto` stops `wire`'s tests from compiling until it is read there).
+//! Conversion and validation happen in
 //! one pass: each rule from [`crate::validate`] returns the normalised value
 //! and records what is wrong, so a request reports all its problems at once.
 //!
@@ -25,18 +30,23 @@ use prost_types::Timestamp;
 
 use crate::config::Limits;
 use crate::convert::time;
+use crate::convert::wire;
 use crate::validate::{
     self, MAX_ATTRIBUTE_KEY_BYTES, MAX_ATTRIBUTE_TEXT_BYTES, MAX_LIST_ITEMS, MAX_TEXT_BYTES, Path,
     Violations, lower, upper,
 };
 
+/// A lead record whose text borrows the request's bytes where it needed
+/// no change (see [`wire`]).
+pub(crate) type Record<'a> = LeadRecord<Cow<'a, str>>;
+
 /// The lead and `as_of` of a single-lead request (Qualify, Explain, one
 /// QualifyStream message): paths start at `lead` and `as_of`.
-pub(crate) fn lead_and_as_of(
-    lead: Option<pb::Lead>,
+pub(crate) fn lead_and_as_of<'a>(
+    lead: Option<wire::Lead<'a>>,
     as_of: Option<Timestamp>,
     limits: &Limits,
-) -> Result<(LeadRecord, i64), Violations> {
+) -> Result<(Record<'a>, i64), Violations> {
     let mut v = Violations::default();
     let as_of_ms = time::as_of_ms(&mut v, Path::Root("as_of"), as_of);
     let at = Path::Root("lead");
@@ -51,7 +61,11 @@ pub(crate) fn lead_and_as_of(
 }
 
 /// Lead `index` of a QualifyBatch request: paths start at `leads[index]`.
-pub(crate) fn batch_lead(index: usize, lead: pb::Lead, limits: &Limits) -> Result<LeadRecord, Violations> {
+pub(crate) fn batch_lead<'a>(
+    index: usize,
+    lead: wire::Lead<'a>,
+    limits: &Limits,
+) -> Result<Record<'a>, Violations> {
     let mut v = Violations::default();
     let leads = Path::Root("leads");
     let record = lead_record(&mut v, leads.index(index), lead, limits);
@@ -59,8 +73,8 @@ pub(crate) fn batch_lead(index: usize, lead: pb::Lead, limits: &Limits) -> Resul
 }
 
 /// Converts `lead`, recording every violation under `at`.
-fn lead_record(v: &mut Violations, at: Path<'_>, lead: pb::Lead, limits: &Limits) -> LeadRecord {
-    let pb::Lead { lead_id, contact, company, bant, events, product_usage, attributes } = lead;
+fn lead_record<'a>(v: &mut Violations, at: Path<'_>, lead: wire::Lead<'a>, limits: &Limits) -> Record<'a> {
+    let wire::Lead { lead_id, contact, company, bant, events, product_usage, attributes } = lead;
     let events_at = at.field("events");
     if events.len() > limits.max_events_per_lead {
         v.push(
@@ -69,7 +83,7 @@ fn lead_record(v: &mut Violations, at: Path<'_>, lead: pb::Lead, limits: &Limits
         );
     }
     LeadRecord {
-        lead_id: validate::lead_id(v, at.field("lead_id"), lead_id),
+        lead_id: Cow::Borrowed(validate::lead_id(v, at.field("lead_id"), lead_id)),
         contact: contact.map(|c| contact_record(v, at.field("contact"), c)).unwrap_or_default(),
         company: company.map(|c| company_record(v, at.field("company"), c)).unwrap_or_default(),
         bant: bant.map(|b| bant_record(v, at.field("bant"), b)).unwrap_or_default(),
@@ -83,23 +97,36 @@ fn lead_record(v: &mut Violations, at: Path<'_>, lead: pb::Lead, limits: &Limits
     }
 }
 
-fn contact_record(v: &mut Violations, at: Path<'_>, contact: pb::Contact) -> ContactRecord {
-    let pb::Contact { email, job_title, seniority, department, country } = contact;
+/// Trimmed and capped text, borrowed.
+fn text<'a>(v: &mut Violations, at: Path<'_>, value: &'a str) -> Cow<'a, str> {
+    Cow::Borrowed(validate::text(v, at, value, MAX_TEXT_BYTES))
+}
+
+fn contact_record<'a>(
+    v: &mut Violations,
+    at: Path<'_>,
+    contact: wire::Contact<'a>,
+) -> ContactRecord<Cow<'a, str>> {
+    let wire::Contact { email, job_title, seniority, department, country } = contact;
     ContactRecord {
         email: lower(validate::text(v, at.field("email"), email, MAX_TEXT_BYTES)),
-        job_title: validate::text(v, at.field("job_title"), job_title, MAX_TEXT_BYTES),
+        job_title: text(v, at.field("job_title"), job_title),
         seniority: known(v, at.field("seniority"), seniority).map_or(Seniority::Unknown, seniority_kind),
         department: lower(validate::text(v, at.field("department"), department, MAX_TEXT_BYTES)),
         country: upper(validate::text(v, at.field("country"), country, MAX_TEXT_BYTES)),
     }
 }
 
-fn company_record(v: &mut Violations, at: Path<'_>, company: pb::Company) -> CompanyRecord {
-    let pb::Company { domain, name, industry, employee_count, annual_revenue, region, technologies } =
+fn company_record<'a>(
+    v: &mut Violations,
+    at: Path<'_>,
+    company: wire::Company<'a>,
+) -> CompanyRecord<Cow<'a, str>> {
+    let wire::Company { domain, name, industry, employee_count, annual_revenue, region, technologies } =
         company;
     CompanyRecord {
         domain: lower(validate::text(v, at.field("domain"), domain, MAX_TEXT_BYTES)),
-        name: validate::text(v, at.field("name"), name, MAX_TEXT_BYTES),
+        name: text(v, at.field("name"), name),
         industry: lower(validate::text(v, at.field("industry"), industry, MAX_TEXT_BYTES)),
         employee_count: validate::non_negative(v, at.field("employee_count"), employee_count),
         annual_revenue: validate::amount(v, at.field("annual_revenue"), annual_revenue),
@@ -108,8 +135,8 @@ fn company_record(v: &mut Violations, at: Path<'_>, company: pb::Company) -> Com
     }
 }
 
-fn bant_record(v: &mut Violations, at: Path<'_>, bant: pb::Bant) -> BantRecord {
-    let pb::Bant { budget_status, budget_amount, authority, need, timeline_days } = bant;
+fn bant_record(v: &mut Violations, at: Path<'_>, bant: wire::Bant) -> BantRecord {
+    let wire::Bant { budget_status, budget_amount, authority, need, timeline_days } = bant;
     BantRecord {
         budget_status: known(v, at.field("budget_status"), budget_status)
             .map_or(BudgetStatus::Unknown, budget_kind),
@@ -120,22 +147,22 @@ fn bant_record(v: &mut Violations, at: Path<'_>, bant: pb::Bant) -> BantRecord {
     }
 }
 
-fn event_record(v: &mut Violations, at: Path<'_>, event: pb::Event) -> EventRecord {
-    let pb::Event { r#type, custom_type, occurred_at, source, channel, campaign, response, value } = event;
+fn event_record<'a>(v: &mut Violations, at: Path<'_>, event: wire::Event<'a>) -> EventRecord<Cow<'a, str>> {
+    let wire::Event { r#type, custom_type, occurred_at, source, channel, campaign, response, value } = event;
     EventRecord {
         event_type: event_type(v, at, r#type, custom_type),
         occurred_at: time::required_ms(v, at.field("occurred_at"), occurred_at).unwrap_or_default(),
         source: known(v, at.field("source"), source).map_or(Source::Unknown, source_kind),
         response: known(v, at.field("response"), response).map_or(Response::Unknown, response_kind),
         channel: Cow::Borrowed(known(v, at.field("channel"), channel).map_or("", channel_name)),
-        campaign: validate::text(v, at.field("campaign"), campaign, MAX_TEXT_BYTES),
+        campaign: text(v, at.field("campaign"), campaign),
         value: validate::amount(v, at.field("value"), value),
     }
 }
 
 /// The snake_case event type: the enum's name, or for EVENT_TYPE_CUSTOM the
 /// caller's `custom_type`, which may not pose as a built-in type.
-fn event_type(v: &mut Violations, at: Path<'_>, raw: i32, custom_type: String) -> Cow<'static, str> {
+fn event_type(v: &mut Violations, at: Path<'_>, raw: i32, custom_type: &str) -> Cow<'static, str> {
     let custom_type = validate::trimmed(custom_type);
     let Some(kind) = known::<pb::EventType>(v, at.field("type"), raw) else {
         return Cow::Borrowed("");
@@ -148,15 +175,17 @@ fn event_type(v: &mut Violations, at: Path<'_>, raw: i32, custom_type: String) -
     }
     match kind {
         pb::EventType::Custom => {
-            if let Some(problem) = validate::custom_type_problem(&custom_type) {
+            if let Some(problem) = validate::custom_type_problem(custom_type) {
                 v.push(at.field("custom_type"), problem);
-            } else if let Some(builtin) = builtin_event_type(&custom_type) {
+            } else if let Some(builtin) = builtin_event_type(custom_type) {
                 v.push(
                     at.field("custom_type"),
                     format!("names a built-in type: use {} instead", builtin.as_str_name()),
                 );
             }
-            Cow::Owned(custom_type)
+            // Event types outlive the request in the engine's tables of
+            // names (`'static`): a custom one is copied.
+            Cow::Owned(custom_type.to_owned())
         }
         _ => {
             v.push(at.field("type"), "is required (EVENT_TYPE_UNSPECIFIED is refused)");
@@ -170,8 +199,12 @@ fn builtin_event_type(name: &str) -> Option<pb::EventType> {
     pb::EventType::from_str_name(&format!("EVENT_TYPE_{}", name.to_ascii_uppercase()))
 }
 
-fn usage_record(v: &mut Violations, at: Path<'_>, usage: pb::ProductUsage) -> ProductUsageRecord {
-    let pb::ProductUsage {
+fn usage_record<'a>(
+    v: &mut Violations,
+    at: Path<'_>,
+    usage: wire::ProductUsage<'a>,
+) -> ProductUsageRecord<Cow<'a, str>> {
+    let wire::ProductUsage {
         signed_up_at,
         activated,
         active_days_last_30,
@@ -192,54 +225,59 @@ fn usage_record(v: &mut Violations, at: Path<'_>, usage: pb::ProductUsage) -> Pr
         seats: validate::non_negative(v, at.field("seats"), seats),
         invited_teammates: validate::non_negative(v, at.field("invited_teammates"), invited_teammates),
         plan_limit_hits: validate::non_negative(v, at.field("plan_limit_hits"), plan_limit_hits),
-        plan: validate::text(v, at.field("plan"), plan, MAX_TEXT_BYTES),
+        plan: text(v, at.field("plan"), plan),
         features_adopted: validate::lowercase_list(v, at.field("features_adopted"), features_adopted),
     }
 }
 
-fn attribute_map(
+/// The attributes by key. The wire keeps map entries in arrival order,
+/// repeated keys included; as in protobuf's map, the last entry of a key
+/// is the one that counts, and entries are checked in key order.
+fn attribute_map<'a>(
     v: &mut Violations,
     at: Path<'_>,
-    attributes: BTreeMap<String, pb::AttributeValue>,
-) -> BTreeMap<String, AttributeValue> {
-    if attributes.len() > MAX_LIST_ITEMS {
-        v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", attributes.len()));
+    mut entries: Vec<(&'a str, wire::AttributeValue<'a>)>,
+) -> BTreeMap<Cow<'a, str>, AttributeValue<Cow<'a, str>>> {
+    // Newest first, then a stable sort by key: each key's first entry is
+    // the one that arrived last, and the only one kept.
+    entries.reverse();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.dedup_by(|later, kept| later.0 == kept.0);
+    if entries.len() > MAX_LIST_ITEMS {
+        v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", entries.len()));
     }
-    let mut out = BTreeMap::new();
-    for (key, value) in attributes {
-        let converted = {
-            let entry = at.key(&key);
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let entry = at.key(key);
             if key.is_empty() || key.len() > MAX_ATTRIBUTE_KEY_BYTES {
                 v.push(entry, format!("key must be 1 to {MAX_ATTRIBUTE_KEY_BYTES} bytes, got {}", key.len()));
             }
-            attribute_value(v, entry, value)
-        };
-        if let Some(converted) = converted {
-            out.insert(key, converted);
-        }
-    }
-    out
+            Some((Cow::Borrowed(key), attribute_value(v, entry, value)?))
+        })
+        .collect()
 }
 
-fn attribute_value(v: &mut Violations, at: Path<'_>, value: pb::AttributeValue) -> Option<AttributeValue> {
-    use pb::attribute_value::Kind;
-
-    let pb::AttributeValue { kind } = value;
-    match kind {
-        Some(Kind::StringValue(text)) => Some(AttributeValue::Text(validate::text(
+fn attribute_value<'a>(
+    v: &mut Violations,
+    at: Path<'_>,
+    value: wire::AttributeValue<'a>,
+) -> Option<AttributeValue<Cow<'a, str>>> {
+    match value {
+        wire::AttributeValue::Text(text) => Some(AttributeValue::Text(Cow::Borrowed(validate::text(
             v,
             at.field("string_value"),
             text,
             MAX_ATTRIBUTE_TEXT_BYTES,
-        ))),
-        Some(Kind::NumberValue(n)) => {
+        )))),
+        wire::AttributeValue::Number(n) => {
             if !n.is_finite() {
                 v.push(at.field("number_value"), format!("must be a finite number, got {n}"));
             }
             Some(AttributeValue::Number(n))
         }
-        Some(Kind::BoolValue(b)) => Some(AttributeValue::Bool(b)),
-        None => {
+        wire::AttributeValue::Bool(b) => Some(AttributeValue::Bool(b)),
+        wire::AttributeValue::Unset => {
             v.push(at, "must set one of string_value, number_value, bool_value");
             None
         }

@@ -22,7 +22,7 @@ use tonic::Request;
 
 use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
-use crate::convert::{encode, lead, time};
+use crate::convert::{encode, lead, time, wire};
 use crate::deadline::Deadline;
 use crate::rpc_trace::LeadCount;
 use crate::status::{self, RequestError};
@@ -58,7 +58,7 @@ pub(crate) fn answer(
     stopped: &AtomicBool,
     count: Option<&LeadCount>,
 ) -> Result<Encoded<pb::QualifyBatchResponse>, RequestError> {
-    let pb::QualifyBatchRequest { leads, as_of } = request.decode()?;
+    let wire::Batch { leads, as_of } = wire::batch(request.as_bytes())?;
     if let Some(count) = count {
         count.set(leads.len());
     }
@@ -88,7 +88,7 @@ fn call_as_of(limits: &Limits, leads: usize, as_of: Option<Timestamp>) -> Result
 fn decide_all(
     engine: &Engine,
     limits: &Limits,
-    leads: Vec<pb::Lead>,
+    leads: Vec<wire::Lead<'_>>,
     as_of_ms: i64,
     deadline: Deadline,
     stopped: &AtomicBool,

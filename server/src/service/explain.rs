@@ -9,7 +9,7 @@ use hql_proto::pb;
 use tonic::Request;
 
 use super::{QualificationService, decide};
-use crate::convert::{decision, lead};
+use crate::convert::{decision, lead, wire};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
@@ -24,7 +24,7 @@ pub(super) async fn explain(
     let engine = service.engine.get();
     let limits = service.limits;
     decide(deadline, move || {
-        let pb::ExplainRequest { lead, as_of } = request.decode()?;
+        let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
         let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &limits)?;
         let explained = decision::explanation(engine.explain(&record, as_of_ms));
         Ok(Encoded::encode(&pb::ExplainResponse { explanation: Some(explained) }))

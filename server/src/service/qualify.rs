@@ -2,13 +2,14 @@
 
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
-use hql_qualifier::{Engine, LeadRecord};
+use hql_qualifier::Engine;
 use prost::bytes::Bytes;
 use tonic::Request;
 
 use super::{QualificationService, decide};
 use crate::config::Limits;
-use crate::convert::{encode, lead};
+use crate::convert::lead::{self, Record};
+use crate::convert::{encode, wire};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
@@ -32,17 +33,14 @@ pub(crate) fn answer(
     limits: &Limits,
     request: &Encoded<pb::QualifyRequest>,
 ) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
-    let (record, as_of_ms) = lead_in(limits, request)?;
+    let (record, as_of_ms) = lead_in(limits, request.as_bytes())?;
     let answer = engine.qualify_with(&record, as_of_ms, |d| encode::qualify_response(&d));
     Ok(Encoded::from_bytes(Bytes::from(answer)))
 }
 
-/// The request's way in: decoded, validated, converted to the engine's
-/// lead record and `as_of`.
-pub(crate) fn lead_in(
-    limits: &Limits,
-    request: &Encoded<pb::QualifyRequest>,
-) -> Result<(LeadRecord, i64), RequestError> {
-    let pb::QualifyRequest { lead, as_of } = request.decode()?;
+/// The request's way in: read in place, validated, converted to the
+/// engine's lead record (borrowing the request's text) and `as_of`.
+pub(crate) fn lead_in<'a>(limits: &Limits, request: &'a [u8]) -> Result<(Record<'a>, i64), RequestError> {
+    let wire::Single { lead, as_of } = wire::single(request, "QualifyRequest")?;
     Ok(lead::lead_and_as_of(lead, as_of, limits)?)
 }

@@ -29,7 +29,7 @@ use tracing::Instrument;
 use super::batch::failed;
 use super::{QualificationService, decide, guarded};
 use crate::config::Limits;
-use crate::convert::{encode, lead};
+use crate::convert::{encode, lead, wire};
 use crate::current::CurrentEngine;
 use crate::deadline::Deadline;
 use crate::rpc_trace::LeadCount;
@@ -183,7 +183,8 @@ async fn decide_group(
         let mut replies = Vec::with_capacity(group.len());
         for (index, message) in (first..).zip(&group) {
             deadline.check()?;
-            let pb::QualifyStreamRequest { lead, as_of } = match message.decode() {
+            let wire::Single { lead, as_of } = match wire::single(message.as_bytes(), "QualifyStreamRequest")
+            {
                 Ok(message) => message,
                 Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
             };

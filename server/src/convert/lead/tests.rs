@@ -6,9 +6,31 @@ use std::collections::{BTreeMap, HashSet};
 use hql_plugin_api::kinds::{Authority, BudgetStatus, Need, Response, Seniority, Source};
 use hql_plugin_api::record::{AttributeValue, LeadRecord};
 use hql_proto::pb;
+use prost::Message;
 use prost_types::Timestamp;
 
 use super::*;
+
+/// `lead` and `as_of` as a client sends them: encoded, read in place,
+/// converted, and the record made owned so it outlives the bytes.
+fn lead_and_as_of(
+    lead: Option<pb::Lead>,
+    as_of: Option<Timestamp>,
+    limits: &Limits,
+) -> Result<(LeadRecord, i64), Violations> {
+    let bytes = pb::QualifyRequest { lead, as_of }.encode_to_vec();
+    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
+    super::lead_and_as_of(read.lead, read.as_of, limits)
+        .map(|(record, as_of_ms)| (record.into_owned(), as_of_ms))
+}
+
+/// Lead `index` of a batch, as a client sends it.
+fn batch_lead(index: usize, lead: pb::Lead, limits: &Limits) -> Result<LeadRecord, Violations> {
+    let bytes = pb::QualifyBatchRequest { leads: vec![lead], as_of: None }.encode_to_vec();
+    let read = wire::batch(&bytes).expect("the request reads");
+    let lead = read.leads.into_iter().next().expect("one lead");
+    super::batch_lead(index, lead, limits).map(LeadRecord::into_owned)
+}
 
 const T0: i64 = 1_764_000_000; // 2025-11-24, in seconds
 
@@ -512,4 +534,43 @@ fn bant(lead: &mut pb::Lead) -> &mut pb::Bant {
 
 fn usage(lead: &mut pb::Lead) -> &mut pb::ProductUsage {
     lead.product_usage.as_mut().expect("usage")
+}
+
+#[test]
+fn a_repeated_attribute_key_counts_once_and_its_last_value_wins() {
+    // Two encodings one after the other are one request whose map entries
+    // are all of both: 257 entries, 256 keys.
+    let mut first = pb::Lead { lead_id: "l".to_owned(), ..pb::Lead::default() };
+    for i in 0..MAX_LIST_ITEMS {
+        first.attributes.insert(format!("k{i}"), text_value("v"));
+    }
+    first.attributes.insert("k0".to_owned(), text_value(&"x".repeat(MAX_ATTRIBUTE_TEXT_BYTES + 1)));
+    let mut second = pb::Lead::default();
+    second.attributes.insert("k0".to_owned(), text_value("gold"));
+    let mut bytes = pb::QualifyRequest { lead: Some(first), as_of: at(T0) }.encode_to_vec();
+    bytes.extend(pb::QualifyRequest { lead: Some(second), as_of: None }.encode_to_vec());
+    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
+    assert_eq!(read.lead.as_ref().map(|l| l.attributes.len()), Some(MAX_LIST_ITEMS + 1));
+    let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
+    assert_eq!(record.attributes.len(), MAX_LIST_ITEMS);
+    assert_eq!(record.attributes["k0"], AttributeValue::Text(Cow::Borrowed("gold")));
+}
+
+#[test]
+fn text_that_needs_no_change_borrows_the_request() {
+    let mut lead = full_lead();
+    company(&mut lead).domain = "example.com".to_owned();
+    contact(&mut lead).email = "Ana@Example.com".to_owned();
+    lead.events[0].campaign = " spring launch ".to_owned();
+    let bytes = pb::QualifyRequest { lead: Some(lead), as_of: at(T0 + 3600) }.encode_to_vec();
+    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
+    let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
+    let borrowed =
+        |text: &Cow<'_, str>| matches!(text, Cow::Borrowed(t) if bytes.as_ptr_range().contains(&t.as_ptr()));
+    assert!(borrowed(&record.lead_id));
+    assert!(borrowed(&record.company.domain), "already lower-case");
+    assert_eq!(record.events[0].campaign, "spring launch");
+    assert!(borrowed(&record.events[0].campaign), "trimmed in place");
+    assert_eq!(record.contact.email, "ana@example.com");
+    assert!(!borrowed(&record.contact.email), "lower-cased: a copy");
 }
