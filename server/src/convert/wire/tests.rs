@@ -434,3 +434,14 @@ proptest! {
         agree(&corrupted);
     }
 }
+
+#[test]
+fn more_events_than_the_size_guess_read_whole() {
+    // Events far smaller than the typical size the list is sized by.
+    let events = (0..1000).map(|i| pb::Event { r#type: i % 30, ..pb::Event::default() }).collect();
+    let lead = pb::Lead { lead_id: "many".to_owned(), events, ..pb::Lead::default() };
+    let bytes = pb::QualifyRequest { lead: Some(lead), as_of: None }.encode_to_vec();
+    assert!(bytes.len() / TYPICAL_EVENT_BYTES < 1000);
+    agree(&bytes);
+    assert_eq!(read_single(&bytes).expect("reads").lead.map(|l| l.events.len()), Some(1000));
+}
