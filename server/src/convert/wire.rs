@@ -33,10 +33,6 @@ use prost::encoding::{
 };
 use prost_types::Timestamp;
 
-/// About what one event of a lead takes on the wire (a type, a time, a
-/// channel, often a campaign name): the guess a lead's event list is sized by.
-const TYPICAL_EVENT_BYTES: usize = 48;
-
 /// The unread rest of a request's bytes.
 type Buf<'a> = &'a [u8];
 
@@ -321,15 +317,7 @@ fn lead_field<'a>(
             .map_err(at(NAME, "company")),
         4 => nested(wire_type, lead.bant.get_or_insert_with(Bant::default), buf, bant_field)
             .map_err(at(NAME, "bant")),
-        5 => {
-            if lead.events.capacity() == 0 {
-                // Room for what the rest of the request could hold at a
-                // typical event's size, rather than growing the list from
-                // four, copying every event read so far each time.
-                lead.events.reserve(buf.len() / TYPICAL_EVENT_BYTES);
-            }
-            repeated(wire_type, &mut lead.events, buf, event_field).map_err(at(NAME, "events"))
-        }
+        5 => repeated(wire_type, &mut lead.events, buf, event_field).map_err(at(NAME, "events")),
         6 => {
             nested(wire_type, lead.product_usage.get_or_insert_with(ProductUsage::default), buf, usage_field)
                 .map_err(at(NAME, "product_usage"))

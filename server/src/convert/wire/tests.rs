@@ -436,12 +436,25 @@ proptest! {
 }
 
 #[test]
-fn more_events_than_the_size_guess_read_whole() {
-    // Events far smaller than the typical size the list is sized by.
+fn a_batch_lead_holds_room_for_its_own_events_only() {
+    // Each lead's lists grow with what it holds, not with the bytes left in
+    // the request (a guess from those once reserved megabytes per batch).
+    let workload = Workload::generate(42, 200, 100, Shape::Attributed);
+    let read = batch(&workload.batches[0]).expect("reads");
+    assert_eq!(read.leads.len(), 100);
+    for lead in &read.leads {
+        let (events, room) = (lead.events.len(), lead.events.capacity());
+        assert!(room <= 2 * events.max(4), "room for {room} events, {events} read");
+        let (entries, room) = (lead.attributes.len(), lead.attributes.capacity());
+        assert!(room <= 2 * entries.max(4), "room for {room} entries, {entries} read");
+    }
+}
+
+#[test]
+fn a_thousand_events_read_whole() {
     let events = (0..1000).map(|i| pb::Event { r#type: i % 30, ..pb::Event::default() }).collect();
     let lead = pb::Lead { lead_id: "many".to_owned(), events, ..pb::Lead::default() };
     let bytes = pb::QualifyRequest { lead: Some(lead), as_of: None }.encode_to_vec();
-    assert!(bytes.len() / TYPICAL_EVENT_BYTES < 1000);
     agree(&bytes);
     assert_eq!(read_single(&bytes).expect("reads").lead.map(|l| l.events.len()), Some(1000));
 }
