@@ -238,11 +238,15 @@ fn attribute_map<'a>(
     at: Path<'_>,
     mut entries: Vec<(&'a str, wire::AttributeValue<'a>)>,
 ) -> BTreeMap<Cow<'a, str>, AttributeValue<Cow<'a, str>>> {
-    // Newest first, then a stable sort by key: each key's first entry is
-    // the one that arrived last, and the only one kept.
-    entries.reverse();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    entries.dedup_by(|later, kept| later.0 == kept.0);
+    // Most clients write a map in key order (prost does): then there is
+    // nothing to sort or drop. Otherwise newest first, then a stable sort
+    // by key: each key's first entry is the one that arrived last, and the
+    // only one kept.
+    if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.dedup_by(|later, kept| later.0 == kept.0);
+    }
     if entries.len() > MAX_LIST_ITEMS {
         v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", entries.len()));
     }

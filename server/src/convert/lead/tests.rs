@@ -574,3 +574,47 @@ fn text_that_needs_no_change_borrows_the_request() {
     assert_eq!(record.contact.email, "ana@example.com");
     assert!(!borrowed(&record.contact.email), "lower-cased: a copy");
 }
+
+#[test]
+fn attributes_sent_out_of_key_order_are_checked_in_key_order() {
+    // Map entries as a client that does not sort its map writes them:
+    // "b" (no value), then "a" (no value), then "b" again with a value.
+    fn entry(key: &str, value: Option<pb::AttributeValue>) -> Vec<u8> {
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Entry {
+            #[prost(string, tag = "1")]
+            key: String,
+            #[prost(message, optional, tag = "2")]
+            value: Option<pb::AttributeValue>,
+        }
+        let entry = Entry { key: key.to_owned(), value }.encode_to_vec();
+        let mut field = vec![(7 << 3) | 2];
+        prost::encoding::encode_varint(entry.len() as u64, &mut field);
+        field.extend(entry);
+        field
+    }
+    let mut lead = pb::Lead { lead_id: "l".to_owned(), ..pb::Lead::default() }.encode_to_vec();
+    lead.extend(entry("b", Some(pb::AttributeValue::default())));
+    lead.extend(entry("a", Some(pb::AttributeValue::default())));
+    let mut request = vec![0x0a];
+    prost::encoding::encode_varint(lead.len() as u64, &mut request);
+    request.extend(&lead);
+    let read = wire::single(&request, "QualifyRequest").expect("the request reads");
+    let err = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect_err("no values");
+    let paths: Vec<_> = err.kept().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(paths, [r#"lead.attributes["a"]"#, r#"lead.attributes["b"]"#]);
+
+    lead.extend(entry("b", Some(text_value("gold"))));
+    lead.extend(entry(
+        "a",
+        Some(pb::AttributeValue { kind: Some(pb::attribute_value::Kind::BoolValue(true)) }),
+    ));
+    let mut request = vec![0x0a];
+    prost::encoding::encode_varint(lead.len() as u64, &mut request);
+    request.extend(&lead);
+    let read = wire::single(&request, "QualifyRequest").expect("the request reads");
+    let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
+    assert_eq!(record.attributes.keys().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(record.attributes["a"], AttributeValue::Bool(true));
+    assert_eq!(record.attributes["b"], AttributeValue::Text(Cow::Borrowed("gold")));
+}
