@@ -160,15 +160,14 @@ pub(crate) fn batch(bytes: &[u8]) -> Result<Batch<'_>, DecodeError> {
 }
 
 /// Reads one field of a message into `T`: its tag and wire type are read,
-/// the rest of the buffer starts at its value.
-type Field<'a, T> = fn(&mut T, u32, WireType, &mut Buf<'a>) -> Result<(), DecodeError>;
+/// the rest of the buffer starts at its value. Generic rather than a
+/// function pointer, so each message's field reader is called directly.
+trait Field<'a, T>: Fn(&mut T, u32, WireType, &mut Buf<'a>) -> Result<(), DecodeError> {}
+
+impl<'a, T, F: Fn(&mut T, u32, WireType, &mut Buf<'a>) -> Result<(), DecodeError>> Field<'a, T> for F {}
 
 /// Every field of a top-level message, up to the end of `bytes`.
-fn top_level<'a, T>(
-    bytes: &'a [u8],
-    value: &mut T,
-    field: impl Fn(&mut T, u32, WireType, &mut Buf<'a>) -> Result<(), DecodeError>,
-) -> Result<(), DecodeError> {
+fn top_level<'a, T>(bytes: &'a [u8], value: &mut T, field: impl Field<'a, T>) -> Result<(), DecodeError> {
     let mut buf: Buf<'a> = bytes;
     while !buf.is_empty() {
         let (tag, wire_type) = decode_key(&mut buf)?;
@@ -183,7 +182,7 @@ fn nested<'a, T>(
     wire_type: WireType,
     value: &mut T,
     buf: &mut Buf<'a>,
-    field: Field<'a, T>,
+    field: impl Field<'a, T>,
 ) -> Result<(), DecodeError> {
     check_wire_type(WireType::LengthDelimited, wire_type)?;
     merge_loop(value, buf, DecodeContext::default(), |value, buf, _| {
@@ -197,7 +196,7 @@ fn repeated<'a, T: Default>(
     wire_type: WireType,
     values: &mut Vec<T>,
     buf: &mut Buf<'a>,
-    field: Field<'a, T>,
+    field: impl Field<'a, T>,
 ) -> Result<(), DecodeError> {
     check_wire_type(WireType::LengthDelimited, wire_type)?;
     let mut value = T::default();
