@@ -11,8 +11,11 @@
 //! with `Encoded` (see `build.rs`) hand the worker only the bytes; the
 //! decision thread decodes, decides, encodes, and frees what it allocated.
 //!
-//! The bytes are not checked on arrival: [`Encoded::decode`] is where a
-//! malformed message is found, and the caller answers it.
+//! The bytes are not checked on arrival: whoever reads them finds a
+//! malformed message and answers it. [`Encoded::decode`] reads them with
+//! prost (the load harness's floor server does); `hqld` reads its requests
+//! in place instead, text borrowing these bytes (the server's
+//! `convert::wire`), and keeps them alive until the lead is decided.
 
 use std::fmt;
 use std::marker::PhantomData;
