@@ -198,7 +198,6 @@ fn repeated<'a, T: Default>(
     buf: &mut Buf<'a>,
     field: impl Field<'a, T>,
 ) -> Result<(), DecodeError> {
-    check_wire_type(WireType::LengthDelimited, wire_type)?;
     let mut value = T::default();
     nested(wire_type, &mut value, buf, field)?;
     values.push(value);
@@ -270,7 +269,6 @@ fn repeated_text<'a>(
     values: &mut Vec<&'a str>,
     buf: &mut Buf<'a>,
 ) -> Result<(), DecodeError> {
-    check_wire_type(WireType::LengthDelimited, wire_type)?;
     let mut value = "";
     text(wire_type, &mut value, buf)?;
     values.push(value);
