@@ -99,15 +99,17 @@ fn grpc(channel: &Channel) -> Grpc<Channel> {
 async fn sample(window: Window, pid: Option<u32>) -> Result<CpuSample, LoadError> {
     let read = || -> Result<_, LoadError> {
         let server = pid.map(procfs::cpu_time).transpose()?;
-        Ok((Instant::now(), server, procfs::own_cpu_time()?, procfs::machine_cpu()?))
+        let switches = pid.map(procfs::context_switches).transpose()?;
+        Ok((Instant::now(), server, switches, procfs::own_cpu_time()?, procfs::machine_cpu()?))
     };
     tokio::time::sleep_until(window.from.into()).await;
-    let (t0, server0, client0, machine0) = read()?;
+    let (t0, server0, switches0, client0, machine0) = read()?;
     tokio::time::sleep_until(window.to.into()).await;
-    let (t1, server1, client1, machine1) = read()?;
+    let (t1, server1, switches1, client1, machine1) = read()?;
     Ok(CpuSample {
         elapsed: t1 - t0,
         server: server0.zip(server1).map(|(a, b)| b.saturating_sub(a)),
+        server_switches: switches0.zip(switches1).map(|(a, b)| b.saturating_sub(a)),
         client: client1.saturating_sub(client0),
         machine: machine1.since(machine0),
     })

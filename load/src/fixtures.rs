@@ -30,6 +30,7 @@ pub(crate) fn run(server: &str, mode: Mode, errors: bool) -> RunReport {
     let cpu = CpuSample {
         elapsed: Duration::from_secs(10),
         server: Some(Duration::from_secs(5)),
+        server_switches: Some(2),
         client: Duration::from_secs(2),
         machine: MachineCpu { busy: Duration::from_secs(8), steal: Duration::ZERO },
     };

@@ -28,6 +28,32 @@ pub fn cpu_time(pid: u32) -> Result<Duration, LoadError> {
     Ok(ticks_to_duration(ticks))
 }
 
+/// Context switches of every thread of `pid` so far, voluntary (it waited:
+/// for a lock, a condition, a socket) and not (the scheduler took the core).
+///
+/// Summed over `/proc/<pid>/task/*/status`: the process-level file counts
+/// only the main thread. A thread that exits takes its count with it, so a
+/// difference of two readings can come out low (never negative: callers
+/// subtract with saturation); `hqld` and the floor keep their threads.
+pub fn context_switches(pid: u32) -> Result<u64, LoadError> {
+    let dir = format!("/proc/{pid}/task");
+    let tasks = fs::read_dir(&dir).map_err(|source| LoadError::Proc { path: dir.clone(), source })?;
+    let mut total = 0;
+    for task in tasks {
+        let path =
+            task.map_err(|source| LoadError::Proc { path: dir.clone(), source })?.path().join("status");
+        // A thread may end between listing and reading: it no longer counts.
+        let Ok(text) = fs::read_to_string(&path) else { continue };
+        total += switches(&text).ok_or_else(|| LoadError::ProcFormat { path: path.display().to_string() })?;
+    }
+    Ok(total)
+}
+
+/// Voluntary plus involuntary switches from one thread's `status`.
+fn switches(status: &str) -> Option<u64> {
+    Some(status_kib(status, "voluntary_ctxt_switches:")? + status_kib(status, "nonvoluntary_ctxt_switches:")?)
+}
+
 /// CPU time of this process (the load client).
 pub fn own_cpu_time() -> Result<Duration, LoadError> {
     cpu_time(std::process::id())
@@ -153,6 +179,24 @@ mod tests {
         assert_eq!(status_kib(status, "VmHWM:"), Some(20480));
         assert_eq!(status_kib(status, "Threads:"), Some(7));
         assert_eq!(status_kib(status, "VmSwap:"), None);
+    }
+
+    #[test]
+    fn both_kinds_of_context_switch_count() {
+        let status =
+            "Name:\thqld\nThreads:\t7\nvoluntary_ctxt_switches:\t1200\nnonvoluntary_ctxt_switches:\t34\n";
+        assert_eq!(switches(status), Some(1234));
+        assert_eq!(switches("Name:\thqld\nvoluntary_ctxt_switches:\t1200\n"), None);
+        // This thread waits on a channel: at least one voluntary switch.
+        let before = context_switches(std::process::id()).expect("own tasks");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let helper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            tx.send(()).expect("receiver waits");
+        });
+        rx.recv().expect("helper sends");
+        assert!(context_switches(std::process::id()).expect("own tasks") > before);
+        helper.join().expect("helper ends");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct CpuSample {
     pub elapsed: Duration,
     /// The server's CPU time, when its pid is known.
     pub server: Option<Duration>,
+    /// The server's context switches (every thread), when its pid is known.
+    pub server_switches: Option<u64>,
     /// This client's CPU time.
     pub client: Duration,
     /// The whole machine's.
@@ -102,6 +104,12 @@ pub struct RunReport {
     pub mean_reply_bytes: f64,
     /// The server's CPU, when its pid is known.
     pub server_cpu: Option<CpuUse>,
+    /// The server's context switches per answered request, when its pid is
+    /// known: how often its threads gave up a core (waited, or were taken
+    /// off it) per call. Each is a trip through the scheduler, and, when a
+    /// thread wakes another on an idle core, a wake-up of that core; below
+    /// saturation this, not the work, is what a call's CPU grows with.
+    pub server_switches_per_request: Option<f64>,
     /// This client's CPU.
     pub client_cpu: CpuUse,
     /// The machine's.
@@ -145,6 +153,7 @@ impl RunReport {
             latency_us,
             mean_reply_bytes: total.reply_bytes as f64 / total.requests.max(1) as f64,
             server_cpu: cpu.server.map(|c| CpuUse::new(c, cpu.elapsed, total.requests, total.leads)),
+            server_switches_per_request: cpu.server_switches.map(|n| n as f64 / total.requests.max(1) as f64),
             client_cpu: CpuUse::new(cpu.client, cpu.elapsed, total.requests, total.leads),
             machine: machine_use(&cpu),
             server_memory_before,
@@ -184,9 +193,12 @@ impl RunReport {
             us(l.max)
         );
         if let Some(cpu) = &self.server_cpu {
+            let switches = self
+                .server_switches_per_request
+                .map_or(String::new(), |n| format!("; {n:.2} context switches/request"));
             let _ = writeln!(
                 out,
-                "  server CPU  {:.1} µs/request, {:.1} µs/lead, {:.2} cores",
+                "  server CPU  {:.1} µs/request, {:.1} µs/lead, {:.2} cores{switches}",
                 cpu.us_per_request, cpu.us_per_lead, cpu.cores
             );
         }
@@ -262,6 +274,7 @@ mod tests {
         let cpu = CpuSample {
             elapsed: Duration::from_secs(2),
             server: Some(Duration::from_millis(300)),
+            server_switches: Some(150),
             client: Duration::from_millis(100),
             machine: MachineCpu { busy: Duration::from_millis(500), steal: Duration::from_millis(20) },
         };
@@ -272,6 +285,8 @@ mod tests {
         assert_eq!(server.us_per_request, 3000.0);
         assert_eq!(server.us_per_lead, 300.0);
         assert!((server.cores - 0.15).abs() < 1e-9);
+        assert_eq!(report.server_switches_per_request, Some(1.5));
+        assert!(report.to_text().contains("1.50 context switches/request"), "{}", report.to_text());
         assert_eq!(report.mean_reply_bytes, 1000.0);
         assert!((report.machine.other_cores - 0.05).abs() < 1e-9, "{:?}", report.machine);
         assert!((report.machine.steal_cores - 0.01).abs() < 1e-9, "{:?}", report.machine);

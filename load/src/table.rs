@@ -63,6 +63,7 @@ pub fn render(comparison: &Comparison) -> String {
             "server CPU µs/req",
             "µs/lead",
             "server cores",
+            "switches/req",
             "client cores",
             "others/steal cores",
             "reply B",
@@ -96,18 +97,22 @@ pub fn render(comparison: &Comparison) -> String {
             "floor p99 @ half",
             "hqld p99 @ half",
             "hqld p99.9 @ half",
+            "server CPU µs/req @ half, floor / hqld",
+            "switches/req @ half, floor / hqld",
             "errors",
         ],
     );
     for m in &comparison.modes {
-        let (rate, floor_p99, hqld_p99, hqld_p999) = match &m.half_peak {
+        let (rate, floor_p99, hqld_p99, hqld_p999, cpu, switched) = match &m.half_peak {
             Some(h) => (
                 format!("{:.0}/s", h.rate),
                 us(h.floor.latency_us.p99),
                 us(h.hqld.latency_us.p99),
                 us(h.hqld.latency_us.p999),
+                format!("{} / {}", cpu_per_request(&h.floor), cpu_per_request(&h.hqld)),
+                format!("{} / {}", switches(&h.floor), switches(&h.hqld)),
             ),
-            None => ("-".into(), "-".into(), "-".into(), "-".into()),
+            None => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
         };
         let ratio = if m.rounds.len() > 1 {
             let (lo, hi) = m.ratio_range();
@@ -117,7 +122,7 @@ pub fn render(comparison: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {ratio} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {} |",
+            "| {} | {:.0} | {:.0} | {ratio} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {cpu} | {switched} | {} |",
             m.mode.name(),
             m.floor.requests_per_sec,
             m.hqld.requests_per_sec,
@@ -165,6 +170,7 @@ fn run_row(out: &mut String, run: &RunReport, server: &str) {
         }
         None => ("-".into(), "-".into(), "-".into()),
     };
+    let switches = switches(run);
     let errors = if run.errors.is_empty() {
         "0".to_string()
     } else {
@@ -172,7 +178,7 @@ fn run_row(out: &mut String, run: &RunReport, server: &str) {
     };
     let _ = writeln!(
         out,
-        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
+        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {switches} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
         run.spec.mode.name(),
         server,
         run.requests_per_sec,
@@ -186,6 +192,16 @@ fn run_row(out: &mut String, run: &RunReport, server: &str) {
         run.machine.steal_cores,
         run.mean_reply_bytes,
     );
+}
+
+/// The server's CPU per request, or `-` when its pid was unknown.
+fn cpu_per_request(run: &RunReport) -> String {
+    run.server_cpu.as_ref().map_or("-".into(), |c| format!("{:.1}", c.us_per_request))
+}
+
+/// The server's context switches per request, or `-` when its pid was unknown.
+fn switches(run: &RunReport) -> String {
+    run.server_switches_per_request.map_or("-".into(), |n| format!("{n:.2}"))
 }
 
 fn memory_row(out: &mut String, server: &str, memory: &MemorySpan) {
@@ -234,7 +250,7 @@ mod tests {
         let round2 = text.lines().position(|l| l.contains("hqld (round 2)"));
         let round2_floor = text.lines().position(|l| l.contains("floor (round 2)"));
         assert!(round2 < round2_floor, "round 2 ran hqld first and lists it first: {text}");
-        let summary = text.lines().find(|l| l.starts_with("| unary | ") && l.matches(" | ").count() == 8);
+        let summary = text.lines().find(|l| l.starts_with("| unary | ") && l.matches(" | ").count() == 10);
         assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "{text}");
     }
 
@@ -268,8 +284,10 @@ mod tests {
             assert!(widths.iter().all(|w| *w == widths[0]), "{table}");
         }
         assert!(text.contains("UNAVAILABLE 1"), "{text}");
-        let summary = text.lines().find(|l| l.starts_with("| unary |") && l.matches(" | ").count() == 8);
+        let summary = text.lines().find(|l| l.starts_with("| unary |") && l.matches(" | ").count() == 10);
         assert!(summary.is_some_and(|l| l.ends_with("| 1 |")), "the summary counts the error: {text}");
+        // At half of peak, each server's CPU and context switches per call.
+        assert!(summary.is_some_and(|l| l.contains("| 5000000.0 / 5000000.0 | 2.00 / 2.00 |")), "{text}");
     }
 
     #[test]
