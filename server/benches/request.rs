@@ -6,7 +6,8 @@
 //! records) this is what a call costs beyond the engine, without the
 //! transport; the load harness measures the transport.
 //!
-//! `request/lead_in` times the way in alone: the request read in place,
+//! `request/explain` is the same call as Explain, the decision with its
+//! whole trail encoded. `request/lead_in` times the way in alone: the request read in place,
 //! validated and converted into the engine's lead record (whose text
 //! borrows the request). `request/decode` is prost's decoding of the same
 //! request into owned messages, which `hqld` no longer does: the reference
@@ -55,6 +56,14 @@ fn request(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % workload.single.len();
             black_box(hql_server::calls::qualify(&engine, &limits, black_box(workload.single[i].clone())))
+        })
+    });
+    // Explain: the same lead, its whole trail encoded (`ExplainRequest`
+    // shares `QualifyRequest`'s encoding).
+    group.bench_function("explain", |b| {
+        b.iter(|| {
+            i = (i + 1) % workload.single.len();
+            black_box(hql_server::calls::explain(&engine, &limits, black_box(workload.single[i].clone())))
         })
     });
     // The way in alone: prost's decoding (the reference), then the request

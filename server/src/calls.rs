@@ -19,12 +19,20 @@ use tonic::Status;
 
 use crate::config::Limits;
 use crate::deadline::Deadline;
-use crate::service::{batch, qualify};
+use crate::service::{batch, explain, qualify};
 
 /// One `Qualify` call: an encoded `QualifyRequest` in, the encoded
 /// `QualifyResponse` out.
 pub fn qualify(engine: &Engine, limits: &Limits, request: Bytes) -> Result<Bytes, Status> {
     qualify::answer(engine, limits, &Encoded::from_bytes(request))
+        .map(Encoded::into_bytes)
+        .map_err(Status::from)
+}
+
+/// One `Explain` call: an encoded `ExplainRequest` in, the encoded
+/// `ExplainResponse` (the decision with its whole trail) out.
+pub fn explain(engine: &Engine, limits: &Limits, request: Bytes) -> Result<Bytes, Status> {
+    explain::answer(engine, limits, &Encoded::from_bytes(request))
         .map(Encoded::into_bytes)
         .map_err(Status::from)
 }

@@ -1,6 +1,6 @@
 //! `hql_server::calls`, the per-call work the request benchmark times,
-//! answers as the engine decides: the same decision for a single lead, each
-//! lead of a batch as if asked alone, and a bad request refused with the
+//! answers as the engine decides: the same decision for a single lead, the
+//! same explanation for Explain, each lead of a batch as if asked alone, and a bad request refused with the
 //! status and field the server would send.
 
 use hql_qualifier::{Engine, LoadOptions, ScorerSource};
@@ -93,6 +93,35 @@ fn each_lead_of_a_batch_is_answered_as_if_asked_alone() {
 }
 
 #[test]
+fn an_explain_call_answers_the_engines_explanation() {
+    let plugins = PluginDir::bundled();
+    let engine = engine(&plugins);
+    let limits = Limits::default();
+    for persona in personas() {
+        let request = persona.explain_request(AS_OF_MS).encode_to_vec();
+        let (record, as_of_ms) = calls::lead_in(&limits, &request).expect("a valid lead");
+        let owned = engine.explain(&record, as_of_ms);
+        let answer = calls::explain(&engine, &limits, request.into()).expect("an answer");
+        let explanation = pb::ExplainResponse::decode(answer)
+            .expect("an ExplainResponse")
+            .explanation
+            .expect("an explanation");
+        assert_same(explanation.decision.as_ref().expect("a decision"), &owned.decision);
+        let trails: Vec<(&str, usize, usize)> = explanation
+            .scorers
+            .iter()
+            .map(|s| (s.summary.as_ref().map_or("", |m| m.name.as_str()), s.reasons.len(), s.facts.len()))
+            .collect();
+        let expected: Vec<(&str, usize, usize)> =
+            owned.scorers.iter().map(|s| (s.summary.name.as_str(), s.reasons.len(), s.facts.len())).collect();
+        assert_eq!(trails, expected);
+        assert_eq!(explanation.stages.len(), owned.stages.len());
+        assert_eq!(explanation.warnings, owned.warnings);
+        assert_eq!(explanation.text, owned.text);
+    }
+}
+
+#[test]
 fn a_bad_request_is_refused_with_the_servers_status_and_field() {
     let plugins = PluginDir::bundled();
     let engine = engine(&plugins);
@@ -101,6 +130,7 @@ fn a_bad_request_is_refused_with_the_servers_status_and_field() {
     for status in [
         calls::qualify(&engine, &limits, nameless.clone().into()).expect_err("refused"),
         calls::lead_in(&limits, &nameless).map(|_| ()).expect_err("refused"),
+        calls::explain(&engine, &limits, nameless.clone().into()).expect_err("refused"),
     ] {
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         let fields: Vec<String> = field_violations(&status).into_iter().map(|(field, _)| field).collect();

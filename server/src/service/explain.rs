@@ -6,15 +6,16 @@
 
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
+use hql_qualifier::Engine;
 use tonic::Request;
 
 use super::{QualificationService, decide};
+use crate::config::Limits;
 use crate::convert::{decision, lead, wire};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
-/// Decodes and validates the lead, explains its decision, returns the
-/// encoded trail, all on a decision thread.
+/// Runs [`answer`] on a decision thread.
 pub(super) async fn explain(
     service: &QualificationService,
     request: Request<Encoded<pb::ExplainRequest>>,
@@ -23,11 +24,18 @@ pub(super) async fn explain(
     let request = request.into_inner();
     let engine = service.engine.get();
     let limits = service.limits;
-    decide(deadline, move || {
-        let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
-        let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, &limits)?;
-        let explained = decision::explanation(engine.explain(&record, as_of_ms));
-        Ok(Encoded::encode(&pb::ExplainResponse { explanation: Some(explained) }))
-    })
-    .await
+    decide(deadline, move || answer(&engine, &limits, &request)).await
+}
+
+/// Decodes and validates the lead, explains its decision, returns the
+/// encoded trail.
+pub(crate) fn answer(
+    engine: &Engine,
+    limits: &Limits,
+    request: &Encoded<pb::ExplainRequest>,
+) -> Result<Encoded<pb::ExplainResponse>, RequestError> {
+    let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
+    let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
+    let explained = decision::explanation(engine.explain(&record, as_of_ms));
+    Ok(Encoded::encode(&pb::ExplainResponse { explanation: Some(explained) }))
 }

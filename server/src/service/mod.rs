@@ -35,7 +35,7 @@ use crate::deadline::Deadline;
 use crate::status::RequestError;
 
 pub(crate) mod batch;
-mod explain;
+pub(crate) mod explain;
 mod list_scorers;
 pub(crate) mod qualify;
 mod stream;
