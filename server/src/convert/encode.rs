@@ -1,5 +1,6 @@
 //! Decisions straight to wire bytes: `hql.v1.Decision` encoded from the
-//! engine's [`DecisionRef`], with no `pb::Decision` in between.
+//! engine's [`DecisionRef`], with no `pb::Decision` in between (and, in
+//! `explanation`, Explain's whole answer from the engine's explanation).
 //!
 //! Why: going through `pb::Decision` meant a tree of owned strings built
 //! for one encoding, about 45 allocations and as many copies per decision
@@ -15,9 +16,11 @@
 //! `uint32` is packed; fields go in field-number order. The tests compare
 //! the bytes with prost's for decisions with every field set, with none,
 //! and for a few hundred generated ones; `tests/tests/explain_parity.rs`
-//! compares Qualify (this encoder) with Explain (prost) through the real
-//! server. [`DecisionRef`] is destructured here without `..`, so a field
-//! added to the decision fails the build until it is encoded.
+//! compares Qualify's decision with the one inside Explain's answer through
+//! the real server (Explain's is written by this same encoder, inside the
+//! explanation's, `explanation`). [`DecisionRef`] is destructured here
+//! without `..`, so a field added to the decision fails the build until it
+//! is encoded.
 
 use hql_proto::pb;
 use hql_qualifier::decision::Disqualification;
@@ -29,6 +32,10 @@ use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, k
 
 use super::decision::{stage_number, status_number};
 use crate::convert::time;
+
+mod explanation;
+
+pub(crate) use explanation::explain_response;
 
 /// A `QualifyResponse` holding `decision`, as wire bytes.
 pub(crate) fn qualify_response(decision: &DecisionRef<'_>) -> Vec<u8> {

@@ -7,11 +7,12 @@
 use hql_proto::encoded::Encoded;
 use hql_proto::pb;
 use hql_qualifier::Engine;
+use prost::bytes::Bytes;
 use tonic::Request;
 
 use super::{QualificationService, decide};
 use crate::config::Limits;
-use crate::convert::{decision, lead, wire};
+use crate::convert::{encode, lead, wire};
 use crate::deadline::Deadline;
 use crate::status::RequestError;
 
@@ -28,7 +29,8 @@ pub(super) async fn explain(
 }
 
 /// Decodes and validates the lead, explains its decision, returns the
-/// encoded trail.
+/// trail encoded straight from the engine's explanation
+/// (`convert::encode`).
 pub(crate) fn answer(
     engine: &Engine,
     limits: &Limits,
@@ -36,6 +38,6 @@ pub(crate) fn answer(
 ) -> Result<Encoded<pb::ExplainResponse>, RequestError> {
     let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
-    let explained = decision::explanation(engine.explain(&record, as_of_ms));
-    Ok(Encoded::encode(&pb::ExplainResponse { explanation: Some(explained) }))
+    let explanation = engine.explain(&record, as_of_ms);
+    Ok(Encoded::from_bytes(Bytes::from(encode::explain_response(&explanation))))
 }

@@ -13,6 +13,7 @@ use hql_qualifier::{Decision, Explanation, PolicyRef, ScorerInfo, ScorerStatus, 
 use prost::Message;
 use prost_types::Timestamp;
 
+use super::reference::{decision, explanation};
 use super::*;
 
 const ALL_STAGES: [Stage; 6] =

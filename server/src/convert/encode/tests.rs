@@ -8,12 +8,12 @@ use proptest::prelude::*;
 use prost::Message;
 
 use super::*;
-use crate::convert::decision::decision as to_pb;
+use crate::convert::decision::reference::decision as to_pb;
 
 /// Every field set, with the awkward values: negative and fractional
 /// numbers, non-ASCII text, an empty field path, event indexes of one to
 /// five varint bytes, a time before the epoch.
-fn full() -> Decision {
+pub(super) fn full() -> Decision {
     Decision {
         decision_id: "9f2c".repeat(16),
         lead_id: "lead-ü-1".into(),
@@ -65,7 +65,7 @@ fn full() -> Decision {
 }
 
 /// Nothing set that proto3 can leave out.
-fn empty() -> Decision {
+pub(super) fn empty() -> Decision {
     Decision {
         decision_id: String::new(),
         lead_id: String::new(),
@@ -144,15 +144,15 @@ fn the_encoded_answer_decodes_back_to_the_decision() {
     assert_eq!(decoded, Ok(pb::QualifyResponse { decision: Some(to_pb(decision)) }));
 }
 
-fn text() -> impl Strategy<Value = String> {
+pub(super) fn text() -> impl Strategy<Value = String> {
     prop_oneof![Just(String::new()), "[a-z_.]{1,12}", "\\PC{0,20}"]
 }
 
-fn number() -> impl Strategy<Value = f64> {
+pub(super) fn number() -> impl Strategy<Value = f64> {
     prop_oneof![Just(0.0), Just(-0.0), -1e6..1e6f64, any::<f64>()]
 }
 
-fn stage() -> impl Strategy<Value = Stage> {
+pub(super) fn stage() -> impl Strategy<Value = Stage> {
     prop_oneof![
         Just(Stage::Disqualified),
         Just(Stage::Unqualified),
@@ -163,7 +163,7 @@ fn stage() -> impl Strategy<Value = Stage> {
     ]
 }
 
-fn summary() -> impl Strategy<Value = ScorerSummary> {
+pub(super) fn summary() -> impl Strategy<Value = ScorerSummary> {
     let status = prop_oneof![
         Just(ScorerStatus::Ok),
         Just(ScorerStatus::Failed),
@@ -184,7 +184,7 @@ fn summary() -> impl Strategy<Value = ScorerSummary> {
     )
 }
 
-fn reason() -> impl Strategy<Value = ReasonItem> {
+pub(super) fn reason() -> impl Strategy<Value = ReasonItem> {
     (
         text(),
         text(),
@@ -203,7 +203,7 @@ fn reason() -> impl Strategy<Value = ReasonItem> {
         })
 }
 
-fn decision() -> impl Strategy<Value = Decision> {
+pub(super) fn decision() -> impl Strategy<Value = Decision> {
     let dimension =
         (text(), number(), number()).prop_map(|(name, score, weight)| DimensionScore { name, score, weight });
     let disqualification = (text(), text(), text()).prop_map(|(code, scorer, message)| Disqualification {
