@@ -4,10 +4,10 @@
 //! Decisions and explanations are not converted here on the way out: their
 //! wire bytes are written straight from the engine's types
 //! (`convert::encode`), and the field-by-field conversion they replaced is
-//! kept, for the encoders' tests, as the [`reference`] of what those bytes
-//! must be. Both sides are destructured and built without `..`, so a field
-//! added to the domain types or to `service.proto` fails the build here
-//! until it is carried across.
+//! kept, test-only, in `reference`: what the encoders' bytes must be. Both
+//! sides are destructured and built without `..`, so a field added to the
+//! domain types or to `service.proto` fails the build here until it is
+//! carried across.
 
 use hql_proto::pb;
 use hql_qualifier::{PolicyRef, ScorerInfo, ScorerStatus, Stage};
