@@ -164,13 +164,11 @@ fn header(out: &mut String, left: usize, columns: &[&str]) {
 
 fn run_row(out: &mut String, run: &RunReport, server: &str) {
     let l = &run.latency_us;
-    let (cpu_req, cpu_lead, cores) = match &run.server_cpu {
-        Some(c) => {
-            (format!("{:.1}", c.us_per_request), format!("{:.1}", c.us_per_lead), format!("{:.2}", c.cores))
-        }
-        None => ("-".into(), "-".into(), "-".into()),
+    let (cpu_lead, cores) = match &run.server_cpu {
+        Some(c) => (format!("{:.1}", c.us_per_lead), format!("{:.2}", c.cores)),
+        None => ("-".into(), "-".into()),
     };
-    let switches = switches(run);
+    let (cpu_req, switched) = (cpu_per_request(run), switches(run));
     let errors = if run.errors.is_empty() {
         "0".to_string()
     } else {
@@ -178,7 +176,7 @@ fn run_row(out: &mut String, run: &RunReport, server: &str) {
     };
     let _ = writeln!(
         out,
-        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {switches} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
+        "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu_req} | {cpu_lead} | {cores} | {switched} | {:.2} | {:.2}/{:.2} | {:.0} | {errors} |",
         run.spec.mode.name(),
         server,
         run.requests_per_sec,
