@@ -15,8 +15,29 @@
 //! hundred nanoseconds per message and each nested `String` one more
 //! allocation; with a few dozen reasons per lead that was most of a
 //! scorer's time.
+//!
+//! And one helper for text arriving as bytes: [`utf8`], the check the host
+//! applies to every string a plugin sends and `hqld` to every string of a
+//! request.
 
 use std::fmt::Write;
+
+/// `bytes` as text if they are UTF-8.
+///
+/// Nearly all of a lead's and a reason's text is ASCII, and most of it
+/// short: a word-at-a-time ASCII scan confirms that several times faster
+/// than the general validation, which starts byte by byte (it was 7 % of a
+/// decision through the ABI, 10 % of reading a request). Anything else goes
+/// through the full check.
+#[inline]
+pub fn utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes).ok()
+    }
+}
 
 /// Largest magnitude written through the integer fast path; beyond it (and
 /// for NaN and infinities) the standard formatter is used.
@@ -278,6 +299,15 @@ impl std::fmt::Display for Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_takes_ascii_and_other_utf8_and_refuses_the_rest() {
+        assert_eq!(utf8(b"demo_request"), Some("demo_request"));
+        assert_eq!(utf8(b""), Some(""));
+        assert_eq!(utf8("Zürich — 東京".as_bytes()), Some("Zürich — 東京"));
+        assert_eq!(utf8(b"caf\xc3"), None, "cut inside a character");
+        assert_eq!(utf8(b"\xff ascii after"), None);
+    }
 
     /// What `num` replaces: the general formatter, trimmed.
     fn slow_num(x: f64) -> String {

@@ -26,6 +26,7 @@
 //! The mirror types name fields as `lead.proto` does; adding a field there
 //! without reading it here is caught by a test that encodes every field.
 
+use hql_plugin_api::text::utf8;
 use prost::DecodeError;
 use prost::encoding::{
     DecodeContext, WireType, bool as pb_bool, check_wire_type, decode_key, decode_varint, double, int32,
@@ -235,19 +236,6 @@ fn text<'a>(wire_type: WireType, value: &mut &'a str, buf: &mut Buf<'a>) -> Resu
         }
     }
     Err(text_error(wire_type, buf))
-}
-
-/// `bytes` as text if they are UTF-8. Most text in a lead is ASCII, and
-/// most of it short: checking for ASCII a word at a time first is cheaper
-/// than the general validation, which starts byte by byte.
-#[inline]
-fn utf8(bytes: &[u8]) -> Option<&str> {
-    if bytes.is_ascii() {
-        // SAFETY: ASCII is UTF-8.
-        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        std::str::from_utf8(bytes).ok()
-    }
 }
 
 /// Why a string field could not be read: prost's own words, from prost's
