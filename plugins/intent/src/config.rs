@@ -12,7 +12,8 @@
 //! without allocating.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use foldhash::fast::FixedState;
 
 use hql_plugin_api::ConfigError;
 use serde::Deserialize;
@@ -313,39 +314,23 @@ pub(crate) struct TypeRule {
     pub(crate) rank: u16,
 }
 
-/// FNV-1a: event types are short ASCII names, hashed once per event, where
-/// the standard SipHash costs more than the comparison it saves.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
 /// Every scored type by name. Looked up once per event, so hashed rather
 /// than searched in an ordered map (whose comparisons were a fifth of the
-/// scorer's time).
+/// scorer's time), with foldhash's fixed-seed hasher: it reads a short name
+/// eight or sixteen bytes at a time, where the byte-at-a-time FNV-1a used
+/// before was a tenth of the scorer's time, and the standard SipHash more.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct TypeTable(HashMap<String, TypeRule, BuildHasherDefault<Fnv>>);
+pub(crate) struct TypeTable(HashMap<String, TypeRule, FixedState>);
+
+/// The table's hash seed: any fixed number. The table is private to one
+/// scorer and built from its policy, not from requests, so a seed an
+/// attacker could guess costs nothing; a fixed one keeps runs reproducible.
+const TYPE_TABLE_SEED: u64 = 0x4854_4c5f_696e_7465;
 
 impl TypeTable {
     /// Numbers the rules in name order (`TypeRule::rank`).
     fn new(types: BTreeMap<String, TypeRule>) -> TypeTable {
-        let mut table = HashMap::with_capacity_and_hasher(types.len(), BuildHasherDefault::default());
+        let mut table = HashMap::with_capacity_and_hasher(types.len(), FixedState::with_seed(TYPE_TABLE_SEED));
         for (rank, (name, mut rule)) in types.into_iter().enumerate() {
             rule.rank = u16::try_from(rank).unwrap_or(u16::MAX);
             table.insert(name, rule);
