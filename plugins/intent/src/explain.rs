@@ -65,12 +65,14 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
         })
         .collect();
     // Bottom funnel first, then by points, then by name: stable and readable.
+    // The names are compared only on a tie (`then_with`): `then` would
+    // compare them on every comparison of the sort.
     scored.sort_by(|a, b| {
         let stage = |s: &Scored<'_, '_>| s.stage.map_or(u8::MAX, |st| st as u8);
         stage(a)
             .cmp(&stage(b))
             .then(b.points.total_cmp(&a.points))
-            .then(a.group.event_type.cmp(b.group.event_type))
+            .then_with(|| a.group.event_type.cmp(b.group.event_type))
     });
 
     let mut i = 0;
