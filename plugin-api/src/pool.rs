@@ -10,8 +10,8 @@
 //! limited score drops the evidence of a reason it leaves out) and the host's
 //! copy of a plugin's output take from it.
 //!
-//! The pool is bounded ([`MAX_ENTRIES`] buffers of each kind, one sink, none
-//! larger than [`MAX_STRING_BYTES`] / [`MAX_VEC_LEN`]), so a thread keeps at
+//! The pool is bounded (`MAX_ENTRIES` buffers of each kind, one sink, none
+//! larger than `MAX_STRING_BYTES` / `MAX_VEC_LEN`), so a thread keeps at
 //! most a few tens of KiB however large one decision was. A plugin and the host each
 //! have their own pool (each links its own copy of this SDK); nothing is ever
 //! handed across the ABI, so whoever allocates still frees. While a thread is

@@ -18,7 +18,7 @@
 //! per thread: each one cost a trip through the shared heap and, often, a
 //! consolidation of its free lists (2.5 % of `hqld`'s CPU under load). A
 //! dropped view therefore hands its array back to its thread, and the next
-//! view built there reuses it, up to [`SPARE_EVENTS_MAX`] events of room.
+//! view built there reuses it, up to `SPARE_EVENTS_MAX` events of room.
 
 use crate::abi::{
     HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t, hql_bant_t,

@@ -8,7 +8,10 @@ pub mod codec;
 pub mod encoded;
 
 /// Generated code for package `hql.v1`.
+// The proto's comments are written for every language's generated code:
+// `<scorer>.<fact>` and `[3]` are text there, not HTML or links.
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
+#[allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 pub mod v1 {
     tonic::include_proto!("hql.v1");
     // The server, from the same descriptors (build.rs).

@@ -20,7 +20,7 @@
 //! layouts differ. The layout reads each text as `&str` whatever the record's
 //! text type (`String`, or the server's `Cow<str>`), so a lead has one id
 //! however it was held. The policy digest keeps its `hql.policy.v1` layout
-//! ([`Fixed`]): it is hashed once per load.
+//! (`Fixed`): it is hashed once per load.
 
 use std::cell::RefCell;
 

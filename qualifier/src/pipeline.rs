@@ -6,7 +6,7 @@
 //! whose gates all pass, apply the required-scorer cap and disqualifiers, and
 //! say what is missing for the next stage.
 //!
-//! Qualify and Explain share [`Pipeline::evaluate`] and the one function that
+//! Qualify and Explain share `Pipeline::evaluate` and the one function that
 //! makes a decision from it (as a [`DecisionRef`], which the server encodes
 //! straight into its answer and everything else turns into a [`Decision`]),
 //! so an explanation's decision is equal to the plain decision for the same

@@ -17,7 +17,7 @@
 //! Slowness and repeated failure are contained by the policy's
 //! [`Isolation`] limits, on the calling thread (no hand-off): a call that
 //! returns after its time budget is TIMED_OUT and its output discarded; the
-//! slot's circuit breaker ([`crate::breaker`]) skips the scorer (SKIPPED)
+//! slot's circuit breaker (`breaker`) skips the scorer (SKIPPED)
 //! after consecutive failures or time-outs; and the call is registered with
 //! the [`crate::watchdog`] while it runs, so one that never returns is seen.
 

@@ -8,7 +8,7 @@
 //! health NOT_SERVING while any call is stuck (see `hql_server::health`).
 //!
 //! How, without a thread hand-off per call: every thread that runs scorers
-//! owns one [`CallCell`] (thread-local, registered once per thread), where a
+//! owns one `CallCell` (thread-local, registered once per thread), where a
 //! call writes which scorer it is in and when it started, and clears it when
 //! it returns, two relaxed-or-release stores on the fast path. The watchdog
 //! thread ([`spawn`]) reads every cell a few times a second and compares

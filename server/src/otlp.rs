@@ -28,7 +28,7 @@
 //! not a tokio thread, and both transports need one: gRPC goes through a
 //! tonic channel, whose worker is spawned on the runtime when the exporter is
 //! built inside it ([`TraceExport::install`] takes the runtime's handle), and
-//! HTTP requests are handed to the runtime by [`OnRuntime`]. [`Traces::shutdown`]
+//! HTTP requests are handed to the runtime by `OnRuntime` (below). [`Traces::shutdown`]
 //! flushes what is buffered and must run before the runtime is dropped.
 
 use std::fmt;

@@ -17,10 +17,10 @@
 //!
 //! Every route, those two included, runs inside the gRPC metrics layer
 //! ([`crate::metrics`]), outermost so a call's time includes all the rest,
-//! then the per-RPC span and log line ([`crate::rpc_trace`]). Without an
+//! then the per-RPC span and log line (`rpc_trace`). Without an
 //! installed recorder the first costs a path lookup and an `Instant`.
 //! The qualification service alone sits behind the concurrency limit
-//! ([`crate::shed`]), so health checks and reflection are never shed.
+//! (`shed`), so health checks and reflection are never shed.
 //!
 //! Connections get the [`Transport`] settings: HTTP/2 PINGs and TCP
 //! keepalive (so connections of vanished peers are closed, and idle ones

@@ -5,7 +5,7 @@
 //! scorer can do through the safe SDK, without `unsafe` or `extern "C"`:
 //!
 //! - a typed config read from the policy's `[scorer.config]` table, with
-//!   defaults and errors naming the offending key ([`config`]);
+//!   defaults and errors naming the offending key (`config`);
 //! - points with a reason for each, citing the evidence (event indexes,
 //!   field names) so Explain can show why;
 //! - facts a policy gate can test (`<id>.referrals`, `<id>.partner_tier`);
