@@ -330,7 +330,8 @@ const TYPE_TABLE_SEED: u64 = 0x4854_4c5f_696e_7465;
 impl TypeTable {
     /// Numbers the rules in name order (`TypeRule::rank`).
     fn new(types: BTreeMap<String, TypeRule>) -> TypeTable {
-        let mut table = HashMap::with_capacity_and_hasher(types.len(), FixedState::with_seed(TYPE_TABLE_SEED));
+        let mut table =
+            HashMap::with_capacity_and_hasher(types.len(), FixedState::with_seed(TYPE_TABLE_SEED));
         for (rank, (name, mut rule)) in types.into_iter().enumerate() {
             rule.rank = u16::try_from(rank).unwrap_or(u16::MAX);
             table.insert(name, rule);
