@@ -10,6 +10,7 @@ use hql_plugin_api::record::LeadRecord;
 use crate::decision::{Decision, Explanation, PolicyRef};
 use crate::decision_ref::DecisionRef;
 use crate::error::LoadError;
+use crate::explanation_ref::ExplanationRef;
 
 /// Where scorer implementations come from.
 #[derive(Clone, Debug)]
@@ -103,6 +104,20 @@ impl Engine {
     /// equal to what [`Engine::qualify`] returns for the same input.
     pub fn explain<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Explanation {
         self.inner.explain(lead, as_of_ms)
+    }
+
+    /// Explains `lead` as of `as_of_ms` and lends the trail to `answer` as
+    /// borrowed parts, without copying the policy's gates, the scorers' ids
+    /// and reasons into owned strings (see [`ExplanationRef`]): what the
+    /// server encodes Explain's answer from. `answer` gets exactly what
+    /// [`Engine::explain`] would return ([`ExplanationRef::into_explanation`]).
+    pub fn explain_with<T: AsRef<str>, R>(
+        &self,
+        lead: &LeadRecord<T>,
+        as_of_ms: i64,
+        answer: impl FnOnce(&ExplanationRef<'_>) -> R,
+    ) -> R {
+        self.inner.explain_with(lead, as_of_ms, answer)
     }
 
     /// The loaded scorers, in policy order.

@@ -5,7 +5,8 @@
 //! [`hql_plugin_api::record::LeadRecord`]s and decisions back into messages.
 //!
 //! Map of the crate:
-//! - [`engine`]: what the server calls ([`Engine::load`], `qualify`, `explain`).
+//! - [`engine`]: what the server calls ([`Engine::load`], `qualify`, `explain`,
+//!   and `qualify_with` / `explain_with`, which lend borrowed answers).
 //! - [`policy`]: the TOML policy file, parsed and validated with locations.
 //! - [`gate`]: stage gates: subjects, operators, evaluation.
 //! - [`plugin`]: loading scorer libraries (checks, hashing, never unloading).
@@ -14,6 +15,8 @@
 //! - [`decision`]: the domain answer types.
 //! - [`decision_ref`]: a decision as borrowed parts, lent to the server to
 //!   encode its answer without copying names and reasons first.
+//! - [`explanation_ref`]: the same for an explanation's whole trail (gates,
+//!   facts, every reason), lent to the server's Explain.
 //! - [`digest`]: deterministic ids for leads and decisions.
 //! - [`render`]: the plain-text trail for salespeople.
 //! - containment: per-scorer time budgets and circuit
@@ -31,6 +34,7 @@ pub mod decision_ref;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod explanation_ref;
 pub mod gate;
 pub mod metrics;
 pub mod pipeline;
@@ -45,5 +49,6 @@ pub use decision::{Decision, Explanation, PolicyRef, ScorerStatus};
 pub use decision_ref::DecisionRef;
 pub use engine::{Engine, LoadOptions, ScorerInfo, ScorerSource};
 pub use error::{LoadError, PluginLoadError, PolicyError};
+pub use explanation_ref::ExplanationRef;
 pub use hql_plugin_api::record::LeadRecord;
 pub use stage::Stage;

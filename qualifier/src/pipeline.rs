@@ -21,14 +21,14 @@ use hql_plugin_api::view::LeadView;
 
 use std::borrow::Cow;
 
-use crate::decision::{
-    Decision, Disqualification, Explanation, FactItem, GateResult, PolicyRef, ReasonItem, ScorerStatus,
-    ScorerTrail, StageEvaluation, StageGap,
-};
+use crate::decision::{Decision, Disqualification, Explanation, PolicyRef, ScorerStatus};
 use crate::decision_ref::{DecisionRef, DimensionScoreRef, Fields, ReasonRef, ScorerSummaryRef};
 use crate::digest;
 use crate::engine::{LoadOptions, ScorerInfo, ScorerSource};
 use crate::error::LoadError;
+use crate::explanation_ref::{
+    ExplanationRef, FactName, FactRef, GateResultRef, ScorerTrailRef, StageEvaluationRef, StageGapRef,
+};
 use crate::gate::{Actual, Gate, Subject};
 use crate::metrics::DecisionMetrics;
 use crate::policy::{Policy, Resolved, ScorerCatalog};
@@ -198,8 +198,23 @@ impl Pipeline {
 
     pub(crate) fn explain<T: AsRef<str>>(&self, lead: &LeadRecord<T>, as_of_ms: i64) -> Explanation {
         let eval = self.evaluate(lead, as_of_ms, 0);
-        let decision = self.decision(lead, &eval).into_decision();
-        self.explanation(eval, decision)
+        let explanation = self.explanation(lead, &eval).into_explanation();
+        eval.recycle();
+        explanation
+    }
+
+    /// Explains `lead` and lends the explanation, as borrowed parts, to
+    /// `answer`; what the scorers returned is recycled after it.
+    pub(crate) fn explain_with<T: AsRef<str>, R>(
+        &self,
+        lead: &LeadRecord<T>,
+        as_of_ms: i64,
+        answer: impl FnOnce(&ExplanationRef<'_>) -> R,
+    ) -> R {
+        let eval = self.evaluate(lead, as_of_ms, 0);
+        let answered = answer(&self.explanation(lead, &eval));
+        eval.recycle();
+        answered
     }
 
     fn actual<'a>(&self, subject: &Subject, outcomes: &'a [Outcome], total: f64, dims: &[f64]) -> Actual<'a> {
@@ -357,42 +372,42 @@ impl Pipeline {
         self.rules.stages.iter().map(|r| r.stage).find(|s| rank(*s) > rank(stage))
     }
 
-    fn gate_result(&self, gate: &Gate, passed: bool, eval: &Evaluation) -> GateResult {
+    fn gate_result<'a>(&self, gate: &'a Gate, passed: bool, eval: &Evaluation) -> GateResultRef<'a> {
         let mut actual = String::with_capacity(16);
         self.actual(&gate.subject, &eval.outcomes, eval.total, &eval.dimensions).push_to(&mut actual);
-        GateResult {
-            name: gate.name.clone(),
-            subject: gate.subject_text.clone(),
-            operator: gate.op.as_str().to_string(),
-            required: gate.operand_text.clone(),
-            actual,
+        GateResultRef {
+            name: &gate.name,
+            subject: &gate.subject_text,
+            operator: gate.op.as_str(),
+            required: &gate.operand_text,
+            actual: Cow::Owned(actual),
             passed,
-            description: gate.description.clone(),
-            hint: gate.hint.clone(),
+            description: &gate.description,
+            hint: &gate.hint,
         }
     }
 
     /// What is missing for the next stage. The failing gates are rendered
-    /// as [`GateResult`]s only `with_gates` (Explain); a decision needs just
+    /// as gate results only `with_gates` (Explain); a decision needs just
     /// the one-line summary, written straight from the gates.
-    fn gap(&self, eval: &Evaluation, with_gates: bool) -> StageGap {
+    fn gap<'a>(&'a self, eval: &Evaluation, with_gates: bool) -> StageGapRef<'a> {
         if eval.stage == Stage::Disqualified {
             let codes: Vec<&str> = eval.disqualifications.iter().map(|d| d.code.as_str()).collect();
-            return StageGap {
+            return StageGapRef {
                 stage: None,
                 failing_gates: Vec::new(),
-                summary: format!("Disqualified ({}): not to be worked.", codes.join(", ")),
+                summary: Cow::Owned(format!("Disqualified ({}): not to be worked.", codes.join(", "))),
             };
         }
         let Some(next) = self.next_stage(eval.stage) else {
-            return StageGap {
+            return StageGapRef {
                 stage: None,
                 failing_gates: Vec::new(),
-                summary: "Highest stage reached.".to_string(),
+                summary: Cow::Borrowed("Highest stage reached."),
             };
         };
         let Some(index) = self.rules.stages.iter().position(|r| r.stage == next) else {
-            return StageGap { stage: Some(next), failing_gates: Vec::new(), summary: String::new() };
+            return StageGapRef { stage: Some(next), failing_gates: Vec::new(), summary: Cow::Borrowed("") };
         };
         let rule = &self.rules.stages[index];
         let mut failing = Vec::new();
@@ -428,7 +443,7 @@ impl Pipeline {
         } else {
             summary.push('.');
         }
-        StageGap { stage: Some(next), failing_gates: failing, summary }
+        StageGapRef { stage: Some(next), failing_gates: failing, summary: Cow::Owned(summary) }
     }
 
     fn summaries<'a>(&'a self, eval: &'a Evaluation) -> Vec<ScorerSummaryRef<'a>> {
@@ -459,17 +474,6 @@ impl Pipeline {
             points: r.points,
             fields: Fields::Scored(&r.fields),
             events: &r.events,
-        }
-    }
-
-    fn owned_reason_item(slot: &Slot, r: hql_plugin_api::Reason) -> ReasonItem {
-        ReasonItem {
-            scorer: slot.id.clone(),
-            code: r.code.into_owned(),
-            message: r.message.into_owned(),
-            points: r.points,
-            fields: r.fields.into_iter().map(std::borrow::Cow::into_owned).collect(),
-            events: r.events,
         }
     }
 
@@ -527,87 +531,87 @@ impl Pipeline {
             degraded: eval.outcomes.iter().any(|o| o.status != ScorerStatus::Ok),
             disqualifications: &eval.disqualifications,
             next_stage: gap.stage,
-            next_stage_gap: Cow::Owned(gap.summary),
+            next_stage_gap: gap.summary,
             policy: &self.policy,
             as_of_ms: eval.as_of_ms,
         }
     }
 
-    fn explanation(&self, mut eval: Evaluation, decision: Decision) -> Explanation {
-        let summaries = decision.scorers.clone();
-        // The reasons move into the trail (nothing after this reads them);
-        // the facts stay for the gates rendered below.
-        let scorers: Vec<ScorerTrail> = self
+    /// The whole trail of `eval`, borrowing the policy's text and the
+    /// scorers' output (see [`ExplanationRef`]); its decision is the one
+    /// Qualify makes.
+    fn explanation<'a, T: AsRef<str>>(
+        &'a self,
+        lead: &'a LeadRecord<T>,
+        eval: &'a Evaluation,
+    ) -> ExplanationRef<'a> {
+        let decision = self.decision(lead, eval);
+        let scorers: Vec<ScorerTrailRef<'a>> = self
             .slots
             .iter()
-            .zip(&mut eval.outcomes)
-            .zip(summaries)
-            .map(|((slot, o), summary)| ScorerTrail {
-                summary,
-                reasons: o
-                    .score
-                    .take_reasons()
-                    .into_iter()
-                    .map(|r| Self::owned_reason_item(slot, r))
-                    .collect(),
+            .zip(&eval.outcomes)
+            .zip(&decision.scorers)
+            .map(|((slot, o), summary)| ScorerTrailRef {
+                summary: *summary,
+                reasons: o.score.reasons().iter().map(|r| Self::reason_ref(slot, r)).collect(),
                 facts: o
                     .score
                     .facts()
                     .iter()
-                    .map(|f| {
-                        let mut name = String::with_capacity(slot.id.len() + 1 + f.name.len());
-                        name.push_str(&slot.id);
-                        name.push('.');
-                        name.push_str(&f.name);
-                        FactItem { name, value: f.value.clone() }
+                    .map(|f| FactRef {
+                        name: FactName::Scored { scorer: &slot.id, fact: &f.name },
+                        value: &f.value,
                     })
                     .collect(),
             })
             .collect();
-        let stages: Vec<StageEvaluation> = self
+        let stages: Vec<StageEvaluationRef<'a>> = self
             .rules
             .stages
             .iter()
             .zip(&eval.gates)
             .rev()
-            .map(|(rule, results)| StageEvaluation {
+            .map(|(rule, results)| StageEvaluationRef {
                 stage: rule.stage,
                 passed: results.iter().all(|p| *p),
-                gates: rule.gates.iter().zip(results).map(|(g, p)| self.gate_result(g, *p, &eval)).collect(),
-                description: rule.description.clone(),
+                gates: rule.gates.iter().zip(results).map(|(g, p)| self.gate_result(g, *p, eval)).collect(),
+                description: &rule.description,
             })
             .collect();
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<Cow<'a, str>> = Vec::new();
         if eval.future_events_hidden > 0 {
-            warnings.push(format!(
+            warnings.push(Cow::Owned(format!(
                 "{} event(s) after as_of were ignored (decisions only see the past of as_of)",
                 eval.future_events_hidden
-            ));
+            )));
         }
         for (slot, o) in self.slots.iter().zip(&eval.outcomes) {
-            match o.status {
-                ScorerStatus::Ok => {}
-                ScorerStatus::Failed => warnings.push(format!("scorer `{}` failed: {}", slot.id, o.error)),
-                ScorerStatus::TimedOut => {
-                    warnings.push(format!("scorer `{}` timed out: {}", slot.id, o.error));
-                }
-                ScorerStatus::Skipped => warnings.push(format!("scorer `{}` skipped: {}", slot.id, o.error)),
+            let status = match o.status {
+                ScorerStatus::Ok => None,
+                ScorerStatus::Failed => Some("failed"),
+                ScorerStatus::TimedOut => Some("timed out"),
+                ScorerStatus::Skipped => Some("skipped"),
+            };
+            if let Some(status) = status {
+                warnings.push(Cow::Owned(format!("scorer `{}` {status}: {}", slot.id, o.error)));
             }
-            warnings.extend(o.warnings.iter().cloned());
+            warnings.extend(o.warnings.iter().map(|w| Cow::Borrowed(w.as_str())));
         }
         if let Some(ids) = &eval.capped_by {
-            warnings.push(format!(
+            warnings.push(Cow::Owned(format!(
                 "stage capped at {} because required scorer(s) {ids} failed",
                 self.required_failure_cap
-            ));
+            )));
         }
         for c in &eval.ignored_codes {
-            warnings.push(format!("disqualifier not applied (not in the policy's [disqualifiers]): {c}"));
+            warnings.push(Cow::Owned(format!(
+                "disqualifier not applied (not in the policy's [disqualifiers]): {c}"
+            )));
         }
-        let gap = self.gap(&eval, true);
-        eval.recycle();
-        let mut explanation = Explanation { decision, scorers, stages, gap, warnings, text: String::new() };
-        explanation.text = crate::render::text(&explanation);
+        let gap = self.gap(eval, true);
+        let mut explanation =
+            ExplanationRef { decision, scorers, stages, gap, warnings, text: Cow::Borrowed("") };
+        explanation.text = Cow::Owned(crate::render::text(&explanation));
         explanation
     }
 }

@@ -1,8 +1,9 @@
-//! The plain-text trail: an [`Explanation`] a salesperson can read without
+//! The plain-text trail: an explanation ([`ExplanationRef`]) a salesperson can read without
 //! knowing the policy format, in the order they would ask: what stage, why,
 //! what is missing.
 
-use crate::decision::{Explanation, ScorerStatus};
+use crate::decision::ScorerStatus;
+use crate::explanation_ref::ExplanationRef;
 use hql_plugin_api::text::push_num;
 
 /// `2026-11-23T10:00:00Z` for ms since the epoch (UTC, proleptic Gregorian).
@@ -47,11 +48,11 @@ fn line(out: &mut String, parts: &[&str]) {
 }
 
 /// Renders the whole trail.
-pub fn text(e: &Explanation) -> String {
+pub fn text(e: &ExplanationRef<'_>) -> String {
     let d = &e.decision;
     let mut out = String::with_capacity(4096);
     out.push_str("Lead ");
-    out.push_str(&d.lead_id);
+    out.push_str(d.lead_id);
     out.push_str(": ");
     out.push_str(d.stage.as_str());
     out.push_str(" (score ");
@@ -73,7 +74,7 @@ pub fn text(e: &Explanation) -> String {
     if d.degraded {
         line(&mut out, &["DEGRADED: at least one scorer failed; the stage may be lower than it should be."]);
     }
-    for q in &d.disqualifications {
+    for q in d.disqualifications {
         line(&mut out, &["DISQUALIFIED by ", &q.code, " (", &q.scorer, "): ", &q.message]);
     }
     if !d.dimensions.is_empty() {
@@ -82,7 +83,7 @@ pub fn text(e: &Explanation) -> String {
             if i > 0 {
                 out.push_str(" | ");
             }
-            out.push_str(&x.name);
+            out.push_str(x.name);
             out.push(' ');
             push_num(&mut out, x.score);
         }
@@ -92,12 +93,12 @@ pub fn text(e: &Explanation) -> String {
     for r in &d.top_reasons {
         out.push_str("  ");
         push_signed(&mut out, r.points);
-        line(&mut out, &[" ", &r.message, " (", &r.scorer, ")"]);
+        line(&mut out, &[" ", r.message, " (", r.scorer, ")"]);
     }
     out.push_str("\nScorers:\n");
     for s in &e.scorers {
         let m = &s.summary;
-        push_all(&mut out, &["  ", &m.name, " ", &m.version, " [", &m.dimension, "]: "]);
+        push_all(&mut out, &["  ", m.name, " ", m.version, " [", m.dimension, "]: "]);
         match m.status {
             ScorerStatus::Ok => {
                 push_num(&mut out, m.score);
@@ -113,7 +114,7 @@ pub fn text(e: &Explanation) -> String {
                     ScorerStatus::TimedOut => "TIMED OUT",
                     _ => "FAILED",
                 };
-                line(&mut out, &[status, ": ", &m.error]);
+                line(&mut out, &[status, ": ", m.error]);
             }
         }
         for r in &s.reasons {
@@ -126,7 +127,7 @@ pub fn text(e: &Explanation) -> String {
             }
             out.push_str(&points);
             out.push_str("  ");
-            out.push_str(&r.message);
+            out.push_str(r.message);
             // Written in place: a reason can cite thousands of events.
             if !r.fields.is_empty() || !r.events.is_empty() {
                 out.push_str("  [");
@@ -161,23 +162,12 @@ pub fn text(e: &Explanation) -> String {
         );
         for g in &st.gates {
             let mark = if g.passed { "pass" } else { "FAIL" };
-            let label = if g.description.is_empty() { &g.name } else { &g.description };
+            let label = if g.description.is_empty() { g.name } else { g.description };
             line(
                 &mut out,
                 &[
-                    "    [",
-                    mark,
-                    "] ",
-                    label,
-                    ": ",
-                    &g.subject,
-                    " ",
-                    &g.operator,
-                    " ",
-                    &g.required,
-                    " (is ",
-                    &g.actual,
-                    ")",
+                    "    [", mark, "] ", label, ": ", g.subject, " ", g.operator, " ", g.required, " (is ",
+                    &g.actual, ")",
                 ],
             );
         }
@@ -186,7 +176,7 @@ pub fn text(e: &Explanation) -> String {
     line(&mut out, &["  ", &e.gap.summary]);
     for g in &e.gap.failing_gates {
         if !g.hint.is_empty() {
-            line(&mut out, &["  - ", &g.hint]);
+            line(&mut out, &["  - ", g.hint]);
         }
     }
     if !e.warnings.is_empty() {

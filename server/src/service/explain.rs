@@ -29,7 +29,7 @@ pub(super) async fn explain(
 }
 
 /// Decodes and validates the lead, explains its decision, returns the
-/// trail encoded straight from the engine's explanation
+/// trail encoded straight from the engine's borrowed explanation
 /// (`convert::encode`).
 pub(crate) fn answer(
     engine: &Engine,
@@ -38,6 +38,6 @@ pub(crate) fn answer(
 ) -> Result<Encoded<pb::ExplainResponse>, RequestError> {
     let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
-    let explanation = engine.explain(&record, as_of_ms);
-    Ok(Encoded::from_bytes(Bytes::from(encode::explain_response(&explanation))))
+    let answer = engine.explain_with(&record, as_of_ms, encode::explain_response);
+    Ok(Encoded::from_bytes(Bytes::from(answer)))
 }

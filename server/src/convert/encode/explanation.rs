@@ -1,5 +1,6 @@
 //! Explanations straight to wire bytes: `hql.v1.ExplainResponse` encoded
-//! from the engine's [`Explanation`], with no `pb::Explanation` in between.
+//! from the engine's borrowed explanation ([`ExplanationRef`]), with no
+//! `pb::Explanation` in between.
 //!
 //! Why: going through `pb::Explanation` built a second tree of the trail
 //! (a vector per scorer's reasons and facts, per stage's gates) only to
@@ -20,11 +21,10 @@
 //! explanations with every field set, with none, and for generated ones.
 
 use hql_plugin_api::FactValue;
-use hql_qualifier::decision::{
-    FactItem, GateResult, ReasonItem, ScorerSummary, ScorerTrail, StageEvaluation, StageGap,
+use hql_qualifier::ExplanationRef;
+use hql_qualifier::explanation_ref::{
+    FactRef, GateResultRef, ScorerTrailRef, StageEvaluationRef, StageGapRef,
 };
-use hql_qualifier::decision_ref::{Fields, ReasonRef, ScorerSummaryRef};
-use hql_qualifier::{DecisionRef, Explanation};
 use prost::bytes::BufMut;
 use prost::encoding::{WireType, encode_key, key_len};
 
@@ -35,13 +35,10 @@ use super::{
 use crate::convert::decision::stage_number;
 
 /// An `ExplainResponse` holding `explanation`, as wire bytes.
-pub(crate) fn explain_response(explanation: &Explanation) -> Vec<u8> {
-    let decision = explanation.decision.as_decision_ref();
-    let lengths = Lengths::of(explanation, &decision);
+pub(crate) fn explain_response(explanation: &ExplanationRef<'_>) -> Vec<u8> {
+    let lengths = Lengths::of(explanation);
     let mut buf = Vec::with_capacity(message_len(1, lengths.explanation));
-    put_message(&mut buf, 1, lengths.explanation, |buf| {
-        put_explanation(buf, explanation, &decision, &lengths)
-    });
+    put_message(&mut buf, 1, lengths.explanation, |buf| put_explanation(buf, explanation, &lengths));
     buf
 }
 
@@ -60,8 +57,8 @@ struct Lengths {
 }
 
 impl Lengths {
-    fn of(e: &Explanation, decision: &DecisionRef<'_>) -> Lengths {
-        let Explanation { decision: _, scorers, stages, gap, warnings, text } = e;
+    fn of(e: &ExplanationRef<'_>) -> Lengths {
+        let ExplanationRef { decision, scorers, stages, gap, warnings, text } = e;
         let mut evidence = Vec::with_capacity(scorers.iter().map(|t| t.reasons.len()).sum());
         let trails: Vec<usize> = scorers.iter().map(|t| trail_len(t, &mut evidence)).collect();
         let decision = decision_len(decision);
@@ -75,8 +72,8 @@ impl Lengths {
     }
 }
 
-fn put_explanation(buf: &mut Vec<u8>, e: &Explanation, decision: &DecisionRef<'_>, lengths: &Lengths) {
-    put_message(buf, 1, lengths.decision, |buf| put_decision(buf, decision));
+fn put_explanation(buf: &mut Vec<u8>, e: &ExplanationRef<'_>, lengths: &Lengths) {
+    put_message(buf, 1, lengths.decision, |buf| put_decision(buf, &e.decision));
     let mut evidence = lengths.evidence.iter().copied();
     for (t, len) in e.scorers.iter().zip(&lengths.trails) {
         put_message(buf, 2, *len, |buf| put_trail(buf, t, &mut evidence));
@@ -91,51 +88,27 @@ fn put_explanation(buf: &mut Vec<u8>, e: &Explanation, decision: &DecisionRef<'_
     put_str(buf, 6, &e.text);
 }
 
-/// A scorer's summary as the decision's encoder takes it.
-fn summary_ref(s: &ScorerSummary) -> ScorerSummaryRef<'_> {
-    let ScorerSummary { name, version, dimension, score, weight, contribution, status, error } = s;
-    ScorerSummaryRef {
-        name,
-        version,
-        dimension,
-        score: *score,
-        weight: *weight,
-        contribution: *contribution,
-        status: *status,
-        error,
-    }
-}
-
-/// A trail's reason as the decision's encoder takes it.
-fn reason_ref(r: &ReasonItem) -> ReasonRef<'_> {
-    let ReasonItem { scorer, code, message, points, fields, events } = r;
-    ReasonRef { scorer, code, message, points: *points, fields: Fields::Owned(fields), events }
-}
-
 /// A trail's length; each reason's evidence length goes to `evidence`.
-fn trail_len(t: &ScorerTrail, evidence: &mut Vec<usize>) -> usize {
-    let ScorerTrail { summary, reasons, facts } = t;
-    message_len(1, summary_len(&summary_ref(summary)))
+fn trail_len(t: &ScorerTrailRef<'_>, evidence: &mut Vec<usize>) -> usize {
+    let ScorerTrailRef { summary, reasons, facts } = t;
+    message_len(1, summary_len(summary))
         + reasons
             .iter()
             .map(|r| {
-                let r = reason_ref(r);
-                let len = evidence_len(&r);
+                let len = evidence_len(r);
                 evidence.push(len);
-                message_len(2, reason_len(&r, len))
+                message_len(2, reason_len(r, len))
             })
             .sum::<usize>()
         + facts.iter().map(|f| message_len(3, fact_len(f))).sum::<usize>()
 }
 
 /// Writes a trail; `evidence` yields its reasons' evidence lengths, in order.
-fn put_trail(buf: &mut Vec<u8>, t: &ScorerTrail, evidence: &mut impl Iterator<Item = usize>) {
-    let summary = summary_ref(&t.summary);
-    put_message(buf, 1, summary_len(&summary), |buf| put_summary(buf, &summary));
+fn put_trail(buf: &mut Vec<u8>, t: &ScorerTrailRef<'_>, evidence: &mut impl Iterator<Item = usize>) {
+    put_message(buf, 1, summary_len(&t.summary), |buf| put_summary(buf, &t.summary));
     for r in &t.reasons {
-        let r = reason_ref(r);
-        let len = evidence.next().unwrap_or_else(|| evidence_len(&r));
-        put_message(buf, 2, reason_len(&r, len), |buf| put_reason(buf, &r, len));
+        let len = evidence.next().unwrap_or_else(|| evidence_len(r));
+        put_message(buf, 2, reason_len(r, len), |buf| put_reason(buf, r, len));
     }
     for f in &t.facts {
         put_message(buf, 3, fact_len(f), |buf| put_fact(buf, f));
@@ -144,9 +117,10 @@ fn put_trail(buf: &mut Vec<u8>, t: &ScorerTrail, evidence: &mut impl Iterator<It
 
 /// A fact: its name, and its value as the oneof member that is set
 /// (written even at its default, as prost writes a set oneof).
-fn fact_len(f: &FactItem) -> usize {
-    let FactItem { name, value } = f;
-    str_len(1, name)
+fn fact_len(f: &FactRef<'_>) -> usize {
+    let FactRef { name, value } = f;
+    let name_len = name.len();
+    (if name_len == 0 { 0 } else { message_len(1, name_len) })
         + match value {
             FactValue::Number(_) => key_len(2) + 8,
             FactValue::Bool(_) => key_len(3) + 1,
@@ -154,9 +128,14 @@ fn fact_len(f: &FactItem) -> usize {
         }
 }
 
-fn put_fact(buf: &mut Vec<u8>, f: &FactItem) {
-    put_str(buf, 1, &f.name);
-    match &f.value {
+/// A fact's name goes out in its pieces (`bant`, `.`, `authority`), never
+/// joined into a string of its own.
+fn put_fact(buf: &mut Vec<u8>, f: &FactRef<'_>) {
+    let name_len = f.name.len();
+    if name_len > 0 {
+        put_message(buf, 1, name_len, |buf| f.name.parts().iter().for_each(|p| buf.put_slice(p.as_bytes())));
+    }
+    match f.value {
         FactValue::Number(n) => {
             encode_key(2, WireType::SixtyFourBit, buf);
             buf.put_f64_le(*n);
@@ -169,8 +148,8 @@ fn put_fact(buf: &mut Vec<u8>, f: &FactItem) {
     }
 }
 
-fn gate_len(g: &GateResult) -> usize {
-    let GateResult { name, subject, operator, required, actual, passed, description, hint } = g;
+fn gate_len(g: &GateResultRef<'_>) -> usize {
+    let GateResultRef { name, subject, operator, required, actual, passed, description, hint } = g;
     str_len(1, name)
         + str_len(2, subject)
         + str_len(3, operator)
@@ -181,43 +160,43 @@ fn gate_len(g: &GateResult) -> usize {
         + str_len(8, hint)
 }
 
-fn put_gate(buf: &mut Vec<u8>, g: &GateResult) {
-    put_str(buf, 1, &g.name);
-    put_str(buf, 2, &g.subject);
-    put_str(buf, 3, &g.operator);
-    put_str(buf, 4, &g.required);
+fn put_gate(buf: &mut Vec<u8>, g: &GateResultRef<'_>) {
+    put_str(buf, 1, g.name);
+    put_str(buf, 2, g.subject);
+    put_str(buf, 3, g.operator);
+    put_str(buf, 4, g.required);
     put_str(buf, 5, &g.actual);
     put_bool(buf, 6, g.passed);
-    put_str(buf, 7, &g.description);
-    put_str(buf, 8, &g.hint);
+    put_str(buf, 7, g.description);
+    put_str(buf, 8, g.hint);
 }
 
-fn stage_len(s: &StageEvaluation) -> usize {
-    let StageEvaluation { stage, passed, gates, description } = s;
+fn stage_len(s: &StageEvaluationRef<'_>) -> usize {
+    let StageEvaluationRef { stage, passed, gates, description } = s;
     enum_len(1, stage_number(*stage))
         + bool_len(2, *passed)
         + gates.iter().map(|g| message_len(3, gate_len(g))).sum::<usize>()
         + str_len(4, description)
 }
 
-fn put_stage(buf: &mut Vec<u8>, s: &StageEvaluation) {
+fn put_stage(buf: &mut Vec<u8>, s: &StageEvaluationRef<'_>) {
     put_enum(buf, 1, stage_number(s.stage));
     put_bool(buf, 2, s.passed);
     for g in &s.gates {
         put_message(buf, 3, gate_len(g), |buf| put_gate(buf, g));
     }
-    put_str(buf, 4, &s.description);
+    put_str(buf, 4, s.description);
 }
 
 /// The gap; no next stage is STAGE_UNSPECIFIED (0, left out).
-fn gap_len(g: &StageGap) -> usize {
-    let StageGap { stage, failing_gates, summary } = g;
+fn gap_len(g: &StageGapRef<'_>) -> usize {
+    let StageGapRef { stage, failing_gates, summary } = g;
     enum_len(1, stage.map_or(0, stage_number))
         + failing_gates.iter().map(|f| message_len(2, gate_len(f))).sum::<usize>()
         + str_len(3, summary)
 }
 
-fn put_gap(buf: &mut Vec<u8>, g: &StageGap) {
+fn put_gap(buf: &mut Vec<u8>, g: &StageGapRef<'_>) {
     put_enum(buf, 1, g.stage.map_or(0, stage_number));
     for f in &g.failing_gates {
         put_message(buf, 2, gate_len(f), |buf| put_gate(buf, f));

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use hql_plugin_api::FactValue;
 use hql_proto::pb;
 use hql_qualifier::decision::{FactItem, GateResult, ScorerTrail, StageEvaluation, StageGap};
+use hql_qualifier::explanation_ref::FactName;
 use hql_qualifier::{Explanation, Stage};
 use proptest::prelude::*;
 use prost::Message;
@@ -99,7 +100,11 @@ fn empty_explanation() -> Explanation {
 
 fn assert_same_bytes(explanation: &Explanation) {
     let expected = pb::ExplainResponse { explanation: Some(to_pb(explanation.clone())) }.encode_to_vec();
-    assert_eq!(explain_response(explanation), expected, "ExplainResponse of {explanation:#?}");
+    assert_eq!(
+        explain_response(&explanation.as_explanation_ref()),
+        expected,
+        "ExplainResponse of {explanation:#?}"
+    );
 }
 
 #[test]
@@ -115,8 +120,26 @@ fn an_explanation_with_nothing_set_encodes_as_prost_encodes_it() {
 #[test]
 fn the_encoded_explanation_decodes_back_to_it() {
     let explanation = full_explanation();
-    let decoded = pb::ExplainResponse::decode(explain_response(&explanation).as_slice());
+    let decoded = pb::ExplainResponse::decode(explain_response(&explanation.as_explanation_ref()).as_slice());
     assert_eq!(decoded, Ok(pb::ExplainResponse { explanation: Some(to_pb(explanation)) }));
+}
+
+#[test]
+fn a_fact_named_by_its_parts_encodes_as_its_joined_name() {
+    let explanation = full_explanation();
+    let joined = explain_response(&explanation.as_explanation_ref());
+    let mut parts = explanation.as_explanation_ref();
+    let mut named_by_parts = 0;
+    for (trail, owned) in parts.scorers.iter_mut().zip(&explanation.scorers) {
+        for (fact, item) in trail.facts.iter_mut().zip(&owned.facts) {
+            if let Some((scorer, name)) = item.name.split_once('.') {
+                fact.name = FactName::Scored { scorer, fact: name };
+                named_by_parts += 1;
+            }
+        }
+    }
+    assert!(named_by_parts > 0, "the full explanation has dotted fact names");
+    assert_eq!(explain_response(&parts), joined);
 }
 
 fn fact() -> impl Strategy<Value = FactItem> {
