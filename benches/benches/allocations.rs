@@ -103,7 +103,13 @@ fn main() {
     let lent = |engine: &Engine, l: &hql_qualifier::LeadRecord| {
         engine.qualify_with(l, AS_OF_MS, |decision| drop(std::hint::black_box(decision)))
     };
-    let rows: [(&str, &str, (f64, f64)); 6] = [
+    // `explain_with` lends the explanation likewise.
+    let lent_explanation = |engine: &Engine, l: &hql_qualifier::LeadRecord| {
+        engine.explain_with(l, AS_OF_MS, |explanation| {
+            std::hint::black_box(explanation);
+        })
+    };
+    let rows: [(&str, &str, (f64, f64)); 8] = [
         ("qualify, static scorers", "everything", per_item(&leads, |l| drop(fixed.qualify(l, AS_OF_MS)))),
         (
             "qualify_with (lent, as hqld encodes), static scorers",
@@ -111,9 +117,19 @@ fn main() {
             per_item(&leads, |l| lent(&fixed, l)),
         ),
         ("explain, static scorers", "everything", per_item(&leads, |l| drop(fixed.explain(l, AS_OF_MS)))),
+        (
+            "explain_with (lent, as hqld encodes), static scorers",
+            "everything",
+            per_item(&leads, |l| lent_explanation(&fixed, l)),
+        ),
         ("qualify, plugin libraries", "host side", per_item(&leads, |l| drop(dynamic.qualify(l, AS_OF_MS)))),
         ("qualify_with (lent), plugin libraries", "host side", per_item(&leads, |l| lent(&dynamic, l))),
         ("explain, plugin libraries", "host side", per_item(&leads, |l| drop(dynamic.explain(l, AS_OF_MS)))),
+        (
+            "explain_with (lent), plugin libraries",
+            "host side",
+            per_item(&leads, |l| lent_explanation(&dynamic, l)),
+        ),
     ];
     for (what, counted, (calls, bytes)) in rows {
         println!("| {what} | {counted} | {calls:.1} | {bytes:.0} |");

@@ -65,6 +65,21 @@ fn pipeline(c: &mut Criterion) {
             black_box(dynamic.explain(black_box(&leads[i]), AS_OF_MS))
         })
     });
+    // The answers lent as borrowed parts (`Engine::qualify_with`,
+    // `Engine::explain_with`): what `hqld` encodes its answers from, without
+    // the owned copies the two above return.
+    group.bench_function("qualify_lent/dynamic", |b| {
+        b.iter(|| {
+            i = (i + 1) % LEADS;
+            dynamic.qualify_with(black_box(&leads[i]), AS_OF_MS, |d| black_box(d.top_reasons.len()))
+        })
+    });
+    group.bench_function("explain_lent/dynamic", |b| {
+        b.iter(|| {
+            i = (i + 1) % LEADS;
+            dynamic.explain_with(black_box(&leads[i]), AS_OF_MS, |e| black_box(e.text.len()))
+        })
+    });
     group.finish();
 }
 
