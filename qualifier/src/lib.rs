@@ -35,6 +35,8 @@ pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod explanation_ref;
+#[cfg(test)]
+mod fixtures;
 pub mod gate;
 pub mod metrics;
 pub mod pipeline;

@@ -1,7 +1,6 @@
 //! An owned explanation and its borrowed parts carry the same trail.
 
 use super::*;
-use crate::decision::{Decision, DimensionScore, Disqualification, PolicyRef, ScorerStatus};
 
 fn gate(name: &str, passed: bool) -> GateResult {
     GateResult {
@@ -17,53 +16,18 @@ fn gate(name: &str, passed: bool) -> GateResult {
 }
 
 fn explanation() -> Explanation {
-    let summary = ScorerSummary {
-        name: "bant".into(),
-        version: "1.0.0".into(),
-        dimension: "fit".into(),
-        score: 70.0,
-        weight: 0.5,
-        contribution: 35.0,
-        status: ScorerStatus::Ok,
-        error: String::new(),
-    };
-    let reason = ReasonItem {
-        scorer: "bant".into(),
-        code: "bant.need".into(),
-        message: "Need is urgent.".into(),
-        points: 12.5,
-        fields: vec!["bant.need".into()],
-        events: vec![3, 0],
-    };
-    let decision = Decision {
-        decision_id: "ab12".into(),
-        lead_id: "lead-1".into(),
-        stage: Stage::Mql,
-        score: 61.25,
-        dimensions: vec![DimensionScore { name: "fit".into(), score: 70.0, weight: 0.5 }],
-        scorers: vec![summary.clone()],
-        top_reasons: vec![reason.clone()],
-        degraded: false,
-        disqualifications: vec![Disqualification {
-            code: "c".into(),
-            scorer: "bant".into(),
-            message: "m".into(),
-        }],
-        next_stage: Some(Stage::Sql),
-        next_stage_gap: "SQL needs fit.score >= 60 (is unknown).".into(),
-        policy: PolicyRef { name: "default".into(), version: "3".into(), digest: "ff".into() },
-        as_of_ms: 1_700_000_000_123,
+    let decision = crate::fixtures::decision();
+    let trail = ScorerTrail {
+        summary: decision.scorers[0].clone(),
+        reasons: decision.top_reasons.clone(),
+        facts: vec![
+            FactItem { name: "bant.authority".into(), value: FactValue::Text("decision_maker".into()) },
+            FactItem { name: "bant.score".into(), value: FactValue::Number(70.0) },
+        ],
     };
     Explanation {
         decision,
-        scorers: vec![ScorerTrail {
-            summary,
-            reasons: vec![reason],
-            facts: vec![
-                FactItem { name: "bant.authority".into(), value: FactValue::Text("decision_maker".into()) },
-                FactItem { name: "bant.score".into(), value: FactValue::Number(70.0) },
-            ],
-        }],
+        scorers: vec![trail],
         stages: vec![StageEvaluation {
             stage: Stage::Sql,
             passed: false,
