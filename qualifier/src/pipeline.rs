@@ -191,7 +191,8 @@ impl Pipeline {
         // changes nothing in the decision and saves copying the rest.
         let limit = u32::try_from(self.top_reasons).unwrap_or(u32::MAX);
         let eval = self.evaluate(lead, as_of_ms, limit);
-        let answered = answer(self.decision(lead, &eval));
+        let gap = self.gap(&eval, false);
+        let answered = answer(self.decision(lead, &eval, (gap.stage, gap.summary)));
         eval.recycle();
         answered
     }
@@ -506,13 +507,16 @@ impl Pipeline {
     }
 
     /// The one place a decision is made (as borrowed parts: an owned
-    /// [`Decision`] is [`DecisionRef::into_decision`] of it).
+    /// [`Decision`] is [`DecisionRef::into_decision`] of it). `gap` is
+    /// [`Pipeline::gap`] of `eval`: Explain computes it with its failing
+    /// gates anyway, and a decision takes its stage and line from it.
     fn decision<'a, T: AsRef<str>>(
         &'a self,
         lead: &'a LeadRecord<T>,
         eval: &'a Evaluation,
+        gap: (Option<Stage>, Cow<'a, str>),
     ) -> DecisionRef<'a> {
-        let gap = self.gap(eval, false);
+        let (next_stage, next_stage_gap) = gap;
         DecisionRef {
             decision_id: Cow::Owned(digest::decision_id(lead, &self.policy.digest, eval.as_of_ms)),
             lead_id: lead.lead_id.as_ref(),
@@ -530,8 +534,8 @@ impl Pipeline {
             top_reasons: self.top_reasons(eval),
             degraded: eval.outcomes.iter().any(|o| o.status != ScorerStatus::Ok),
             disqualifications: &eval.disqualifications,
-            next_stage: gap.stage,
-            next_stage_gap: gap.summary,
+            next_stage,
+            next_stage_gap,
             policy: &self.policy,
             as_of_ms: eval.as_of_ms,
         }
@@ -545,7 +549,8 @@ impl Pipeline {
         lead: &'a LeadRecord<T>,
         eval: &'a Evaluation,
     ) -> ExplanationRef<'a> {
-        let decision = self.decision(lead, eval);
+        let gap = self.gap(eval, true);
+        let decision = self.decision(lead, eval, (gap.stage, gap.summary.clone()));
         let scorers: Vec<ScorerTrailRef<'a>> = self
             .slots
             .iter()
@@ -608,7 +613,6 @@ impl Pipeline {
                 "disqualifier not applied (not in the policy's [disqualifiers]): {c}"
             )));
         }
-        let gap = self.gap(eval, true);
         let mut explanation =
             ExplanationRef { decision, scorers, stages, gap, warnings, text: Cow::Borrowed("") };
         explanation.text = Cow::Owned(crate::render::text(&explanation));
