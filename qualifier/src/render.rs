@@ -1,6 +1,6 @@
-//! The plain-text trail: an explanation ([`ExplanationRef`]) a salesperson can read without
-//! knowing the policy format, in the order they would ask: what stage, why,
-//! what is missing.
+//! The plain-text trail: an explanation ([`ExplanationRef`]) a salesperson
+//! can read without knowing the policy format, in the order they would ask:
+//! what stage, why, what is missing.
 
 use crate::decision::ScorerStatus;
 use crate::explanation_ref::ExplanationRef;
