@@ -225,30 +225,8 @@ impl Decision {
                 .iter()
                 .map(|d| DimensionScoreRef { name: &d.name, score: d.score, weight: d.weight })
                 .collect(),
-            scorers: scorers
-                .iter()
-                .map(|s| ScorerSummaryRef {
-                    name: &s.name,
-                    version: &s.version,
-                    dimension: &s.dimension,
-                    score: s.score,
-                    weight: s.weight,
-                    contribution: s.contribution,
-                    status: s.status,
-                    error: &s.error,
-                })
-                .collect(),
-            top_reasons: top_reasons
-                .iter()
-                .map(|r| ReasonRef {
-                    scorer: &r.scorer,
-                    code: &r.code,
-                    message: &r.message,
-                    points: r.points,
-                    fields: Fields::Owned(&r.fields),
-                    events: &r.events,
-                })
-                .collect(),
+            scorers: scorers.iter().map(ScorerSummary::as_summary_ref).collect(),
+            top_reasons: top_reasons.iter().map(ReasonItem::as_reason_ref).collect(),
             degraded: *degraded,
             disqualifications,
             next_stage: *next_stage,
@@ -256,6 +234,31 @@ impl Decision {
             policy,
             as_of_ms: *as_of_ms,
         }
+    }
+}
+
+impl ScorerSummary {
+    /// This summary as borrowed parts.
+    pub fn as_summary_ref(&self) -> ScorerSummaryRef<'_> {
+        let ScorerSummary { name, version, dimension, score, weight, contribution, status, error } = self;
+        ScorerSummaryRef {
+            name,
+            version,
+            dimension,
+            score: *score,
+            weight: *weight,
+            contribution: *contribution,
+            status: *status,
+            error,
+        }
+    }
+}
+
+impl ReasonItem {
+    /// This reason as borrowed parts.
+    pub fn as_reason_ref(&self) -> ReasonRef<'_> {
+        let ReasonItem { scorer, code, message, points, fields, events } = self;
+        ReasonRef { scorer, code, message, points: *points, fields: Fields::Owned(fields), events }
     }
 }
 

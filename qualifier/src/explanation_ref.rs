@@ -22,9 +22,9 @@ use std::borrow::Cow;
 use hql_plugin_api::FactValue;
 
 use crate::decision::{
-    Explanation, FactItem, GateResult, ReasonItem, ScorerSummary, ScorerTrail, StageEvaluation, StageGap,
+    Explanation, FactItem, GateResult, ReasonItem, ScorerTrail, StageEvaluation, StageGap,
 };
-use crate::decision_ref::{DecisionRef, Fields, ReasonRef, ScorerSummaryRef};
+use crate::decision_ref::{DecisionRef, ReasonRef, ScorerSummaryRef};
 use crate::stage::Stage;
 
 /// An [`Explanation`] whose text is borrowed. Field for field the same meaning.
@@ -263,8 +263,8 @@ impl Explanation {
                 .map(|t| {
                     let ScorerTrail { summary, reasons, facts } = t;
                     ScorerTrailRef {
-                        summary: summary_ref(summary),
-                        reasons: reasons.iter().map(reason_ref).collect(),
+                        summary: summary.as_summary_ref(),
+                        reasons: reasons.iter().map(ReasonItem::as_reason_ref).collect(),
                         facts: facts
                             .iter()
                             .map(|f| FactRef { name: FactName::Full(&f.name), value: &f.value })
@@ -290,27 +290,6 @@ impl Explanation {
             text: Cow::Borrowed(text),
         }
     }
-}
-
-/// An owned summary, borrowed.
-fn summary_ref(s: &ScorerSummary) -> ScorerSummaryRef<'_> {
-    let ScorerSummary { name, version, dimension, score, weight, contribution, status, error } = s;
-    ScorerSummaryRef {
-        name,
-        version,
-        dimension,
-        score: *score,
-        weight: *weight,
-        contribution: *contribution,
-        status: *status,
-        error,
-    }
-}
-
-/// An owned reason, borrowed.
-fn reason_ref(r: &ReasonItem) -> ReasonRef<'_> {
-    let ReasonItem { scorer, code, message, points, fields, events } = r;
-    ReasonRef { scorer, code, message, points: *points, fields: Fields::Owned(fields), events }
 }
 
 #[cfg(test)]
