@@ -285,6 +285,84 @@ mod tests {
 
     /// The layout reads text as `&str`: a record borrowing its text (as the
     /// server's does) lays out the same bytes as the owned one.
+    /// Leads with every field set, text of every length from 0 to 300
+    /// bytes (across the one- and two-byte lengths and any chunking of
+    /// copies) and negative, large and absent numbers: their ids, hashed
+    /// together, pinned. Whatever writes the layout must write these bytes.
+    #[test]
+    fn varied_leads_keep_their_ids() {
+        use hql_plugin_api::kinds::{Authority, BudgetStatus, Need, Response, Seniority, Source};
+        let text = |n: usize, c: u8| String::from_utf8(vec![b'a' + c % 26; n]).unwrap_or_default();
+        let mut all = String::new();
+        for i in 0..301usize {
+            let n = |k: usize| (i * 7 + k * 13) % 301;
+            let num = |k: usize| (i as i64 - 150) * 1_000_003_i64.pow((k % 3) as u32);
+            let lead = LeadRecord {
+                lead_id: text(i, 0),
+                contact: ContactRecord {
+                    email: text(n(1), 1),
+                    job_title: text(n(2), 2),
+                    seniority: Seniority::ALL[i % Seniority::ALL.len()],
+                    department: text(n(3) % 17, 3),
+                    country: text(i % 3, 4),
+                },
+                company: CompanyRecord {
+                    domain: text(n(4), 5),
+                    name: text(n(5) % 40, 6),
+                    industry: text(i % 20, 7),
+                    employee_count: (i % 4 != 0).then(|| num(1)),
+                    annual_revenue: (i % 5 != 0).then(|| num(2) as f64 * 0.37),
+                    region: text(i % 5, 8),
+                    technologies: (0..i % 6).map(|k| text(n(k + 6) % 33, k as u8)).collect(),
+                },
+                bant: BantRecord {
+                    budget_status: BudgetStatus::ALL[i % BudgetStatus::ALL.len()],
+                    budget_amount: (i % 2 == 0).then(|| -(i as f64) * 1.5),
+                    authority: Authority::ALL[i % Authority::ALL.len()],
+                    need: Need::ALL[i % Need::ALL.len()],
+                    timeline_days: (i % 3 == 0).then(|| num(3)),
+                },
+                events: (0..i % 9)
+                    .map(|k| EventRecord {
+                        source: Source::ALL[(i + k) % Source::ALL.len()],
+                        response: Response::ALL[(i + k) % Response::ALL.len()],
+                        channel: if k % 2 == 0 { "email".into() } else { "".into() },
+                        campaign: text(n(k + 30), (k + 3) as u8),
+                        value: (k % 3 == 1).then_some(k as f64 - 0.5),
+                        ..EventRecord::new(text(n(k + 20) % 40, k as u8), num(k) * 977)
+                    })
+                    .collect(),
+                usage: (i % 3 != 1).then(|| ProductUsageRecord {
+                    signed_up_at: Some(num(4)),
+                    trial_ends_at: (i % 2 == 0).then(|| num(5)),
+                    activated: i % 4 == 0,
+                    active_days_last_30: Some((i % 31) as i64),
+                    active_days_prev_30: None,
+                    seats: Some(num(6)),
+                    invited_teammates: (i % 7 == 0).then_some(3),
+                    plan_limit_hits: Some(-1),
+                    plan: text(n(7) % 12, 9),
+                    features_adopted: (0..i % 4).map(|k| text(n(k + 40) % 25, k as u8)).collect(),
+                }),
+                attributes: (0..i % 5)
+                    .map(|k| {
+                        let value = match k % 3 {
+                            0 => AttributeValue::Text(text(n(k + 50), k as u8)),
+                            1 => AttributeValue::Number(num(k) as f64 / 7.0),
+                            _ => AttributeValue::Bool(k % 2 == 0),
+                        };
+                        (format!("{}{k}", text(n(k + 60) % 20, 2)), value)
+                    })
+                    .collect(),
+            };
+            all.push_str(&decision_id(&lead, &text(64, 5), num(8)));
+        }
+        assert_eq!(
+            sha256_hex(all.as_bytes()),
+            "dc5bc31fdacd2064742f8d370951511a38a7a9b6ed02a5b2524970baecb786e6"
+        );
+    }
+
     #[test]
     fn a_borrowed_record_has_the_owned_records_id() {
         use std::borrow::Cow;
@@ -308,6 +386,19 @@ mod tests {
         let first = decision_id(&big, "p", 5);
         assert_eq!(first, decision_id(&big, "p", 5));
         assert_ne!(first, decision_id(&lead(), "p", 5));
+    }
+
+    #[test]
+    fn what_an_earlier_lead_left_in_the_buffer_is_not_hashed() {
+        let mut longer = lead();
+        longer.events = (0..300).map(|i| EventRecord::new("page_view", i)).collect();
+        let _ = decision_id(&longer, "p", 5);
+        assert_eq!(decision_id(&lead(), "p", 5), "a66b89163af128e9e27fc41ddaae1704");
+        assert_eq!(
+            policy_digest("x", [("a", "b")]),
+            "d3fb016cd56e3b6cfe6ff7dc9dc9db8a787ffbae10177170f3c8e6e783ec540b"
+        );
+        assert_eq!(decision_id(&lead(), "p", 5), "a66b89163af128e9e27fc41ddaae1704");
     }
 
     #[test]
