@@ -69,7 +69,7 @@ if [ -z "$address" ]; then
 fi
 for mode in unary explain batch stream; do
     "$load" run --mode "$mode" --target "http://$address" --warmup 1s --duration "${seconds}s" |
-        grep -E '^hqld|throughput|errors'
+        grep -E 'throughput|errors'
 done
 # A clean exit writes the profiles (one per library and one for hqld).
 kill -TERM "$pid"
