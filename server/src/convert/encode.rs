@@ -231,12 +231,24 @@ fn put_message(buf: &mut Vec<u8>, tag: u32, len: usize, body: impl FnOnce(&mut V
 }
 
 fn str_len(tag: u32, s: &str) -> usize {
-    if s.is_empty() { 0 } else { message_len(tag, s.len()) }
+    text_len(tag, s.len())
+}
+
+/// A string field of `len` bytes; an empty one is left out, as prost does.
+fn text_len(tag: u32, len: usize) -> usize {
+    if len == 0 { 0 } else { message_len(tag, len) }
 }
 
 fn put_str(buf: &mut Vec<u8>, tag: u32, s: &str) {
-    if !s.is_empty() {
-        put_message(buf, tag, s.len(), |buf| buf.put_slice(s.as_bytes()));
+    put_pieces(buf, tag, &[s]);
+}
+
+/// A string field written from `pieces` laid end to end, never joined into
+/// a string of its own; left out when they are all empty.
+fn put_pieces(buf: &mut Vec<u8>, tag: u32, pieces: &[&str]) {
+    let len = pieces.iter().map(|p| p.len()).sum();
+    if len > 0 {
+        put_message(buf, tag, len, |buf| pieces.iter().for_each(|p| buf.put_slice(p.as_bytes())));
     }
 }
 

@@ -30,7 +30,7 @@ use prost::encoding::{WireType, encode_key, key_len};
 
 use super::{
     bool_len, decision_len, enum_len, evidence_len, message_len, put_bool, put_decision, put_enum,
-    put_message, put_reason, put_str, put_summary, reason_len, str_len, summary_len,
+    put_message, put_pieces, put_reason, put_str, put_summary, reason_len, str_len, summary_len, text_len,
 };
 use crate::convert::decision::stage_number;
 
@@ -119,8 +119,7 @@ fn put_trail(buf: &mut Vec<u8>, t: &ScorerTrailRef<'_>, evidence: &mut impl Iter
 /// (written even at its default, as prost writes a set oneof).
 fn fact_len(f: &FactRef<'_>) -> usize {
     let FactRef { name, value } = f;
-    let name_len = name.len();
-    (if name_len == 0 { 0 } else { message_len(1, name_len) })
+    text_len(1, name.len())
         + match value {
             FactValue::Number(_) => key_len(2) + 8,
             FactValue::Bool(_) => key_len(3) + 1,
@@ -131,10 +130,7 @@ fn fact_len(f: &FactRef<'_>) -> usize {
 /// A fact's name goes out in its pieces (`bant`, `.`, `authority`), never
 /// joined into a string of its own.
 fn put_fact(buf: &mut Vec<u8>, f: &FactRef<'_>) {
-    let name_len = f.name.len();
-    if name_len > 0 {
-        put_message(buf, 1, name_len, |buf| f.name.parts().iter().for_each(|p| buf.put_slice(p.as_bytes())));
-    }
+    put_pieces(buf, 1, &f.name.parts());
     match f.value {
         FactValue::Number(n) => {
             encode_key(2, WireType::SixtyFourBit, buf);
