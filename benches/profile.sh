@@ -147,8 +147,14 @@ for mode in "${modes[@]}"; do
         loader=$!
         sleep 2
         perf record -q -F "$hz" --call-graph dwarf,16384 -p "$pid" -o "$work/perf.data" -- sleep "$seconds" \
-            >/dev/null 2>&1
+            >"$work/perf.log" 2>&1 || true
         wait "$loader"
+        if [ ! -s "$work/perf.data" ]; then
+            echo "profile: perf recorded nothing (kernel.perf_event_paranoid is" \
+                "$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo unknown); it needs 1 or less, or root):" >&2
+            cat "$work/perf.log" >&2
+            exit 1
+        fi
         grep -q '"error_total": 0' "$work/$server-$mode.json" ||
             { echo "profile: $server answered $mode calls with errors" >&2; exit 1; }
         perf script -i "$work/perf.data" 2>/dev/null | inferno-collapse-perf --kernel >"$out/$server-$mode.folded"
