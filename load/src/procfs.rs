@@ -187,15 +187,24 @@ mod tests {
             "Name:\thqld\nThreads:\t7\nvoluntary_ctxt_switches:\t1200\nnonvoluntary_ctxt_switches:\t34\n";
         assert_eq!(switches(status), Some(1234));
         assert_eq!(switches("Name:\thqld\nvoluntary_ctxt_switches:\t1200\n"), None);
-        // This thread waits on a channel: at least one voluntary switch.
-        let before = context_switches(std::process::id()).expect("own tasks");
+        // This thread waits on a channel: at least one voluntary switch. It
+        // counts its own (the process's sum can fall meanwhile, when other
+        // tests' threads end and their counts leave it).
+        let own = || {
+            let status = fs::read_to_string("/proc/thread-self/status").expect("own status");
+            switches(&status).expect("both counts")
+        };
+        let before = own();
         let (tx, rx) = std::sync::mpsc::channel();
         let helper = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(20));
             tx.send(()).expect("receiver waits");
         });
         rx.recv().expect("helper sends");
-        assert!(context_switches(std::process::id()).expect("own tasks") > before);
+        let after = own();
+        assert!(after > before);
+        // The process's count includes this live thread's.
+        assert!(context_switches(std::process::id()).expect("own tasks") >= after);
         helper.join().expect("helper ends");
     }
 
