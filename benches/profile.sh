@@ -63,8 +63,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts "$@" in the background with stdout to $1's file and waits for the
-# line "... listening on ADDR"; sets $pid and $address.
+# Starts "$@" in the background with stdout to $1's file and waits (up to
+# 30 s: the floor first captures hqld's answers) for the line "... listening
+# on ADDR"; sets $pid and $address.
 start() {
     local log="$1"
     shift
@@ -72,9 +73,10 @@ start() {
     pid=$!
     pids+=("$pid")
     address=""
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         address="$(sed -n 's/^.* listening on //p' "$log")"
         [ -n "$address" ] && return 0
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     echo "profile: $1 did not start:" >&2
