@@ -26,6 +26,8 @@
 # into target/tools by `cargo install` when it is not on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../deploy/lib/listening.sh
+source deploy/lib/listening.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 dir="${PROFILE_DIR:-target/release}"
@@ -63,33 +65,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts "$@" in the background with stdout to $1's file and waits (up to
-# 30 s: the floor first captures hqld's answers) for the line "... listening
-# on ADDR"; sets $pid and $address.
-start() {
-    local log="$1"
-    shift
-    "$@" >"$log" 2>"$log.err" &
-    pid=$!
-    pids+=("$pid")
-    address=""
-    for _ in $(seq 300); do
-        address="$(sed -n 's/^.* listening on //p' "$log")"
-        [ -n "$address" ] && return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "profile: $1 did not start:" >&2
-    cat "$log.err" >&2
-    exit 1
-}
-
 step "hqld from $dir and the floor (answers captured from it)"
-start "$work/hqld.out" "$dir/hqld" --policy policies/default.toml --plugin-dir "$dir" \
+start_listening "$work/hqld.out" "$dir/hqld" --policy policies/default.toml --plugin-dir "$dir" \
     --listen 127.0.0.1:0 --metrics-listen off --log-level warn
+pids+=("$pid")
 hqld_pid=$pid
 hqld_address=$address
-start "$work/floor.out" "$load" floor --listen 127.0.0.1:0 --capture-from "http://$hqld_address"
+start_listening "$work/floor.out" "$load" floor --listen 127.0.0.1:0 --capture-from "http://$hqld_address"
+pids+=("$pid")
 floor_pid=$pid
 floor_address=$address
 

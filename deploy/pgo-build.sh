@@ -18,6 +18,8 @@
 #        release; CI passes dev to reuse its test build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/listening.sh
+source deploy/lib/listening.sh
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 seconds="${PGO_SECONDS:-8}"
@@ -53,20 +55,9 @@ RUSTFLAGS="-Cprofile-generate=$work/raw" CARGO_TARGET_DIR=target/pgo-instrumente
 rm -rf "$work/raw"
 
 step "training: ${seconds}s of load per mode on the instrumented hqld"
-"$instrumented/hqld" --policy policies/default.toml --plugin-dir "$instrumented" \
-    --listen 127.0.0.1:0 --metrics-listen off --log-level warn >"$work/hqld.out" &
-pid=$!
+start_listening "$work/hqld.out" "$instrumented/hqld" --policy policies/default.toml \
+    --plugin-dir "$instrumented" --listen 127.0.0.1:0 --metrics-listen off --log-level warn
 trap 'kill "$pid" 2>/dev/null || true' EXIT
-address=""
-for _ in $(seq 100); do
-    address="$(sed -n 's/^hqld listening on //p' "$work/hqld.out")"
-    [ -n "$address" ] && break
-    sleep 0.1
-done
-if [ -z "$address" ]; then
-    echo "pgo-build: the instrumented hqld did not start" >&2
-    exit 1
-fi
 for mode in unary explain batch stream; do
     "$load" run --mode "$mode" --target "http://$address" --warmup 1s --duration "${seconds}s" |
         grep -E 'throughput|errors'
