@@ -5,17 +5,20 @@
 # listener is bound; health answers SERVING from then on), then VmRSS after a
 # second of idling. Prints each run and the median.
 # Usage: benches/startup.sh [RUNS]   (after cargo build --release --workspace)
+# STARTUP_DIR: the directory of hqld and the plugins (default target/release;
+#              target/pgo/release after deploy/pgo-build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-10}"
-HQLD=target/release/hqld
-[ -x "$HQLD" ] || { echo "build first: cargo build --release --workspace" >&2; exit 2; }
+DIR="${STARTUP_DIR:-target/release}"
+HQLD="$DIR/hqld"
+[ -x "$HQLD" ] || { echo "build first: cargo build --release --workspace (no $HQLD)" >&2; exit 2; }
 times=()
 rss=()
 for _ in $(seq "$RUNS"); do
     start=$(date +%s%N)
     coproc HQLD_PROC { exec "$HQLD" --listen 127.0.0.1:0 --metrics-listen off \
-        --policy policies/default.toml --plugin-dir target/release --log-level warn 2>/dev/null; }
+        --policy policies/default.toml --plugin-dir "$DIR" --log-level warn 2>/dev/null; }
     pid=$HQLD_PROC_PID
     read -r line <&"${HQLD_PROC[0]}"
     end=$(date +%s%N)
