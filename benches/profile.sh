@@ -15,7 +15,7 @@
 #
 # Usage: benches/profile.sh [MODE...]   modes: unary (default) explain batch stream
 # PROFILE_DIR: directory holding hqld and the libhql_*.so plugins to profile
-#              (default target/release; target/pgo/release after
+#              (default target/release; target/pgo/dist after
 #              deploy/pgo-build.sh).
 # PROFILE_SECONDS: seconds sampled per server and mode (default 5).
 # PROFILE_HZ: samples per second (default 999).

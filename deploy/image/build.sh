@@ -2,8 +2,9 @@
 # Builds the hqld image with podman (no Docker daemon or registry needed):
 # release binaries from this checkout, copied with their shared libraries
 # into a FROM-scratch image. The server and the plugins are the
-# profile-guided build (deploy/pgo-build.sh: 8-13 % more calls per second
-# than a plain release build); --no-pgo takes a plain release build instead.
+# profile-guided build, post-link optimised with BOLT where llvm-bolt is
+# installed (deploy/pgo-build.sh, see docs/performance.md); --no-pgo takes a
+# plain release build instead.
 # Usage: deploy/image/build.sh [--no-pgo] [TAG]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ PODMAN=(podman --storage-driver=vfs)
 
 if [ "$pgo" = 1 ]; then
     deploy/pgo-build.sh
-    built=target/pgo/release
+    built=target/pgo/dist
 else
     cargo build --release --workspace --lib --bins
     built=target/release
