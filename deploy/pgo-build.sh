@@ -101,6 +101,10 @@ case "${PGO_BOLT:-auto}" in
     0) ;;
     1 | auto)
         bolt="$(find_bolt)"
+        if [ -n "$bolt" ] && [ ! -x "$bolt" ]; then
+            echo "llvm-bolt '$bolt' (LLVM_BOLT) is not an executable file" >&2
+            exit 1
+        fi
         if [ -z "$bolt" ] && [ "${PGO_BOLT:-auto}" = 1 ]; then
             echo "PGO_BOLT=1 but no llvm-bolt found (Debian: apt-get install bolt-19; or set LLVM_BOLT)" >&2
             exit 1
@@ -172,7 +176,11 @@ if [ -n "$bolt" ]; then
             "$work/bolt/$file.optimise.log" || echo 'rewritten')"
     done
 else
-    step "BOLT: skipped (${PGO_BOLT:-auto}; no llvm-bolt found: apt-get install bolt-19, or set LLVM_BOLT)"
+    if [ "${PGO_BOLT:-auto}" = 0 ]; then
+        step "BOLT: skipped (PGO_BOLT=0)"
+    else
+        step "BOLT: skipped (no llvm-bolt found: apt-get install bolt-19, or set LLVM_BOLT)"
+    fi
     for file in $(artifacts); do
         cp "$optimised/$file" "$dist/$file"
     done
