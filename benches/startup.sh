@@ -6,7 +6,7 @@
 # second of idling. Prints each run and the median.
 # Usage: benches/startup.sh [RUNS]   (after cargo build --release --workspace)
 # STARTUP_DIR: the directory of hqld and the plugins (default target/release;
-#              target/pgo/release after deploy/pgo-build.sh).
+#              target/pgo/dist after deploy/pgo-build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-10}"
