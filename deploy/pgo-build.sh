@@ -47,7 +47,10 @@ case "$load_profile" in
     *) load="target/$load_profile/hql-load" ;;
 esac
 plugins=(bant icp_fit intent product_usage trust_nurture)
-packages=(-p hql-server -p hql-bant -p hql-icp-fit -p hql-intent -p hql-product-usage -p hql-trust-nurture)
+packages=(-p hql-server)
+for plugin in "${plugins[@]}"; do
+    packages+=(-p "hql-${plugin//_/-}")
+done
 work="$PWD/target/pgo-profile"
 instrumented="target/pgo-instrumented/release"
 optimised="target/pgo/release"
