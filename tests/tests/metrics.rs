@@ -86,6 +86,14 @@ async fn calls_decisions_and_scorers_are_counted() {
     let mut inf = unary("Qualify");
     inf.push(("le", "+Inf".to_string()));
     assert_eq!(m.value("grpc_server_handling_seconds_bucket", &inf), 2.0);
+    // Buckets fine enough for a millisecond objective, and Prometheus'
+    // defaults still there for dashboards written for go-grpc-prometheus.
+    for le in ["0.0001", "0.001", "0.005", "10"] {
+        let mut bucket = unary("Qualify");
+        bucket.push(("le", le.to_string()));
+        let counted = m.value("grpc_server_handling_seconds_bucket", &bucket);
+        assert!((0.0..=2.0).contains(&counted), "le={le}: {counted}\n{}", m.text);
+    }
     assert_eq!(m.value("grpc_server_started_total", &unary("Explain")), 1.0);
     assert_eq!(m.value("grpc_server_handled_total", &with_code(unary("Explain"), "OK")), 1.0);
     let check = vec![

@@ -40,8 +40,15 @@ pub const MSG_RECEIVED_TOTAL: &str = "grpc_server_msg_received_total";
 pub const MSG_SENT_TOTAL: &str = "grpc_server_msg_sent_total";
 
 /// Buckets of [`HANDLING_SECONDS`]: Prometheus' default buckets, which
-/// go-grpc-prometheus uses, so existing dashboards' `le` values match.
-pub const HANDLING_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// go-grpc-prometheus uses, so existing dashboards' `le` values match, with
+/// five more below their smallest (5 ms). A Qualify is handled in tens to
+/// hundreds of microseconds: with the defaults alone every call fell in the
+/// first bucket, and `histogram_quantile` could only interpolate within
+/// 0-5 ms, so a p99 objective of a millisecond could not be watched.
+pub const HANDLING_BUCKETS: &[f64] = &[
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, // below Prometheus' defaults
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// The label value of a path no routed method has.
 const UNKNOWN: &str = "unknown";
@@ -264,6 +271,17 @@ mod tests {
         assert_eq!(GrpcType::of(true, false).as_str(), "client_stream");
         assert_eq!(GrpcType::of(false, true).as_str(), "server_stream");
         assert_eq!(GrpcType::of(true, true).as_str(), "bidi_stream");
+    }
+
+    #[test]
+    fn handling_buckets_keep_prometheus_defaults_and_resolve_a_millisecond() {
+        assert!(HANDLING_BUCKETS.windows(2).all(|w| w[0] < w[1]), "ascending");
+        // Dashboards written for go-grpc-prometheus query these `le` values.
+        let defaults = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        assert!(defaults.iter().all(|d| HANDLING_BUCKETS.contains(d)), "{HANDLING_BUCKETS:?}");
+        // A 1 ms objective is a bucket bound, with finer ones below it.
+        assert!(HANDLING_BUCKETS.contains(&0.001));
+        assert!(HANDLING_BUCKETS.iter().filter(|&&b| b < 0.001).count() >= 3);
     }
 
     #[test]
