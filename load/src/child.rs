@@ -3,7 +3,9 @@
 //! Starting the servers makes a comparison one command and gives the harness
 //! their process ids for CPU and memory. Both keep `hqld`'s contract: bind
 //! (port 0 picks a free one), then print one stdout line with the bound
-//! address (`hqld listening on ADDR`, `hql-load floor listening on ADDR`).
+//! address (`hqld listening on ADDR`, `hql-load floor listening on ADDR`),
+//! and `hqld` with metrics on a second one (`hqld metrics on ADDR`) before
+//! it serves.
 //! The harness waits for that line, so it never measures a server still
 //! loading, keeps the last lines of its stderr for the error message if it
 //! dies first, and keeps reading both pipes so a chatty server never blocks
@@ -28,24 +30,39 @@ const STDERR_TAIL_LINES: usize = 40;
 pub struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    also: Option<SocketAddr>,
     stderr: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl ServerProcess {
     /// Starts `command` and waits up to `timeout` for its stdout line
     /// `<prefix><ip:port>`.
-    pub fn spawn(mut command: Command, prefix: &str, timeout: Duration) -> Result<ServerProcess, LoadError> {
+    pub fn spawn(command: Command, prefix: &str, timeout: Duration) -> Result<ServerProcess, LoadError> {
+        ServerProcess::spawn_announcing(command, prefix, None, timeout)
+    }
+
+    /// [`ServerProcess::spawn`], waiting as well for a second line
+    /// `<also><ip:port>` when `also` is given (see [`ServerProcess::also`]).
+    pub fn spawn_announcing(
+        mut command: Command,
+        prefix: &str,
+        also: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ServerProcess, LoadError> {
         let program = command.get_program().to_string_lossy().into_owned();
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child =
             command.spawn().map_err(|source| LoadError::Spawn { program: program.clone(), source })?;
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::channel::<(bool, SocketAddr)>();
         if let Some(out) = child.stdout.take() {
-            let prefix = prefix.to_string();
+            let prefixes = (prefix.to_string(), also.map(str::to_string));
             read_lines(out, move |line| {
-                if let Some(addr) = line.strip_prefix(&prefix).and_then(|a| a.trim().parse().ok()) {
-                    let _ = tx.send(addr);
+                let addr = |p: &str| line.strip_prefix(p).and_then(|a| a.trim().parse::<SocketAddr>().ok());
+                if let Some(addr) = addr(&prefixes.0) {
+                    let _ = tx.send((false, addr));
+                } else if let Some(addr) = prefixes.1.as_deref().and_then(addr) {
+                    let _ = tx.send((true, addr));
                 }
             });
         }
@@ -60,18 +77,28 @@ impl ServerProcess {
                 }
             });
         }
-        let mut server = ServerProcess { child, addr: SocketAddr::from(([0, 0, 0, 0], 0)), stderr };
-        let what = match rx.recv_timeout(timeout) {
-            Ok(addr) => {
-                server.addr = addr;
+        let mut server =
+            ServerProcess { child, addr: SocketAddr::from(([0, 0, 0, 0], 0)), also: None, stderr };
+        let deadline = std::time::Instant::now() + timeout;
+        let (mut listening, mut announced) = (false, also.is_none());
+        let what = loop {
+            if listening && announced {
                 return Ok(server);
             }
-            Err(RecvTimeoutError::Timeout) => format!("did not print `{prefix}ADDR` within {timeout:?}"),
-            Err(RecvTimeoutError::Disconnected) => {
-                // Stdout closed: it exited. Give stderr's reader a moment.
-                let status = server.child.wait().map(|s| s.to_string()).unwrap_or_default();
-                std::thread::sleep(Duration::from_millis(100));
-                format!("exited ({status}) before printing `{prefix}ADDR`")
+            match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                Ok((false, addr)) => (server.addr, listening) = (addr, true),
+                Ok((true, addr)) => (server.also, announced) = (Some(addr), true),
+                Err(RecvTimeoutError::Timeout) => {
+                    let wanted =
+                        [Some(prefix), also].into_iter().flatten().collect::<Vec<_>>().join("ADDR`, `");
+                    break format!("did not print `{wanted}ADDR` within {timeout:?}");
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    // Stdout closed: it exited. Give stderr's reader a moment.
+                    let status = server.child.wait().map(|s| s.to_string()).unwrap_or_default();
+                    std::thread::sleep(Duration::from_millis(100));
+                    break format!("exited ({status}) before printing `{prefix}ADDR`");
+                }
             }
         };
         Err(LoadError::NotListening { program, what, stderr: server.stderr_tail() })
@@ -80,6 +107,12 @@ impl ServerProcess {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the second line [`ServerProcess::spawn_announcing`]
+    /// waited for, if it was asked to.
+    pub fn also(&self) -> Option<SocketAddr> {
+        self.also
     }
 
     /// `http://ADDR`, for a gRPC client.

@@ -105,6 +105,11 @@ pub struct HqldArgs {
     /// Plugin directory for the started hqld [default: hqld's own directory].
     #[arg(long, value_name = "DIR")]
     pub plugin_dir: Option<PathBuf>,
+    /// Start hqld with its Prometheus endpoint on (a free loopback port) and
+    /// report its own handling time (grpc_server_handling_seconds) beside
+    /// the client's latency; hqld then pays for its metrics.
+    #[arg(long, requires = "hqld")]
+    pub hqld_metrics: bool,
 }
 
 impl HqldArgs {
@@ -114,6 +119,7 @@ impl HqldArgs {
             binary,
             policy: self.policy.clone(),
             plugin_dir: self.plugin_dir.clone(),
+            metrics: self.hqld_metrics,
         })
     }
 }
@@ -130,6 +136,11 @@ pub struct RunArgs {
     /// The target server's pid, for its CPU and memory (same machine only).
     #[arg(long, value_name = "PID", requires = "target")]
     pub server_pid: Option<u32>,
+    /// The target server's Prometheus endpoint (`http://IP:PORT/metrics`),
+    /// for its own handling time (grpc_server_handling_seconds) beside the
+    /// client's latency.
+    #[arg(long, value_name = "URL", requires = "target")]
+    pub server_metrics: Option<String>,
     /// Calls per second (stream: messages per second) instead of as fast
     /// as answers come.
     #[arg(long, value_name = "R")]

@@ -4,7 +4,7 @@
 //! `hqld` to the floor measured minutes apart with the same client, the
 //! same leads and the same settings moves much less, and says how far the
 //! service is from what its transport allows. So a comparison starts both
-//! servers itself (`hqld` with metrics off, the floor replaying `hqld`'s own
+//! servers itself (`hqld` with metrics off unless asked for, the floor replaying `hqld`'s own
 //! answers), runs each mode on the floor and then on `hqld`, and then, for
 //! latency under a realistic load rather than at saturation, runs both again
 //! paced at half of `hqld`'s measured peak.
@@ -29,6 +29,7 @@ use crate::error::LoadError;
 use crate::floor;
 use crate::procfs::{self, Memory};
 use crate::report::RunReport;
+use crate::scrape::MetricsUrl;
 use crate::spec::{LoadSpec, Mode};
 use crate::workload::{Shape, Workload, WorkloadSizes};
 
@@ -42,6 +43,9 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// The line prefix `hqld` prints once bound.
 pub const HQLD_LISTENING_PREFIX: &str = "hqld listening on ";
 
+/// The line prefix `hqld` prints with its metrics address, when metrics are on.
+pub const HQLD_METRICS_PREFIX: &str = "hqld metrics on ";
+
 /// How to start `hqld`.
 #[derive(Debug, Clone)]
 pub struct HqldCommand {
@@ -51,20 +55,35 @@ pub struct HqldCommand {
     pub policy: PathBuf,
     /// `--plugin-dir`; `None` lets `hqld` use the directory it is in.
     pub plugin_dir: Option<PathBuf>,
+    /// Serve its Prometheus endpoint (on a free loopback port), so that runs
+    /// read its own handling-time histogram ([`crate::scrape`]). Off by
+    /// default: the floor has no metrics, and a comparison measures what
+    /// the service's work costs beside it.
+    pub metrics: bool,
 }
 
 impl HqldCommand {
-    /// Starts `hqld` on a free loopback port with metrics off and waits
-    /// until it listens.
+    /// Starts `hqld` on a free loopback port, its metrics off or on
+    /// another free one, and waits until it listens.
     pub fn start(&self) -> Result<ServerProcess, LoadError> {
         let mut command = Command::new(&self.binary);
-        command.args(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--policy"]).arg(&self.policy);
+        let metrics_listen = if self.metrics { "127.0.0.1:0" } else { "off" };
+        command
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", metrics_listen, "--policy"])
+            .arg(&self.policy);
         if let Some(dir) = &self.plugin_dir {
             command.arg("--plugin-dir").arg(dir);
         }
         command.env("NO_COLOR", "1");
-        ServerProcess::spawn(command, HQLD_LISTENING_PREFIX, STARTUP_TIMEOUT)
+        let also = self.metrics.then_some(HQLD_METRICS_PREFIX);
+        ServerProcess::spawn_announcing(command, HQLD_LISTENING_PREFIX, also, STARTUP_TIMEOUT)
     }
+}
+
+/// The load target of a started `hqld`, its metrics endpoint included when
+/// it serves one.
+pub fn hqld_target(server: &ServerProcess) -> Target {
+    Target { metrics: server.also().map(MetricsUrl::at), ..target("hqld", server) }
 }
 
 /// Starts the floor (`hql-load floor`, the `hql-load` binary at `exe`)
@@ -229,7 +248,7 @@ pub fn compare(
     let hqld_start = procfs::memory(hqld.pid())?;
     let floor_start = procfs::memory(floor.pid())?;
     let workload = Arc::new(Workload::generate(plan.seed, plan.leads, plan.batch_size, plan.shape));
-    let targets = [target("floor", &floor), target("hqld", &hqld)];
+    let targets = [target("floor", &floor), hqld_target(&hqld)];
 
     let mut run = |spec: &LoadSpec, target: &Target| -> Result<RunReport, LoadError> {
         let report = runtime.block_on(driver::run(target, spec, workload.clone()))?;
@@ -278,7 +297,7 @@ pub fn compare(
 }
 
 fn target(label: &str, server: &ServerProcess) -> Target {
-    Target { label: label.to_string(), url: server.url(), pid: Some(server.pid()) }
+    Target { label: label.to_string(), url: server.url(), pid: Some(server.pid()), metrics: None }
 }
 
 #[cfg(test)]

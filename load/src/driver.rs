@@ -5,7 +5,9 @@
 //! inside the window and answered before it closes are counted, so the
 //! counts and the CPU samples cover the same interval. CPU of the server
 //! (when its pid is known) and of this client are sampled when the window
-//! opens and when it closes; memory before the warm-up and after the run.
+//! opens and when it closes, and so is the server's own latency histogram
+//! when its metrics endpoint is known ([`crate::scrape`]); memory before the
+//! warm-up and after the run.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -19,6 +21,7 @@ use crate::error::LoadError;
 use crate::pacer::Pacer;
 use crate::procfs;
 use crate::report::{CpuSample, RunReport};
+use crate::scrape::{Handling, MetricsUrl, ServerHandling};
 use crate::spec::{LoadSpec, Mode, Window};
 use crate::stats::Recorder;
 use crate::stream::stream_loop;
@@ -37,6 +40,9 @@ pub struct Target {
     pub url: String,
     /// Its process id, for CPU and memory; `None` when it is elsewhere.
     pub pid: Option<u32>,
+    /// Its Prometheus endpoint, for its own handling-time histogram; `None`
+    /// when it has none (the floor) or it is not read.
+    pub metrics: Option<MetricsUrl>,
 }
 
 /// Runs `spec` against `target` with `workload`'s requests.
@@ -52,7 +58,10 @@ pub async fn run(target: &Target, spec: &LoadSpec, workload: Arc<Workload>) -> R
         cursor: Arc::new(AtomicUsize::new(0)),
         window,
     };
-    let sampler = tokio::spawn(sample(window, target.pid));
+    // A stream's handling time is the whole stream's: not a call's latency.
+    let handling =
+        target.metrics.clone().filter(|_| spec.mode != Mode::Stream).map(|url| (url, spec.mode.rpc_method()));
+    let sampler = tokio::spawn(sample(window, target.pid, handling));
     let tasks: Vec<_> = match spec.mode {
         Mode::Stream => channels
             .iter()
@@ -68,9 +77,11 @@ pub async fn run(target: &Target, spec: &LoadSpec, workload: Arc<Workload>) -> R
     for task in tasks {
         total.merge(&task.await?);
     }
-    let cpu = sampler.await??;
+    let (cpu, server_handling) = sampler.await??;
     let memory_after = target.pid.map(procfs::memory).transpose()?;
-    Ok(RunReport::new(&target.label, spec, &total, cpu, memory_before, memory_after))
+    let mut report = RunReport::new(&target.label, spec, &total, cpu, memory_before, memory_after);
+    report.server_handling = server_handling;
+    Ok(report)
 }
 
 /// `count` HTTP/2 connections to `url`, TCP_NODELAY on as in `hqld`.
@@ -95,8 +106,13 @@ fn grpc(channel: &Channel) -> Grpc<Channel> {
 }
 
 /// CPU used by the server, this client and the whole machine over the
-/// measured window.
-async fn sample(window: Window, pid: Option<u32>) -> Result<CpuSample, LoadError> {
+/// measured window, and what the server's histogram of `handling`'s method
+/// counted in it.
+async fn sample(
+    window: Window,
+    pid: Option<u32>,
+    handling: Option<(MetricsUrl, &'static str)>,
+) -> Result<(CpuSample, Option<ServerHandling>), LoadError> {
     let read = || -> Result<_, LoadError> {
         let server = pid.map(procfs::cpu_time).transpose()?;
         let switches = pid.map(procfs::context_switches).transpose()?;
@@ -104,13 +120,25 @@ async fn sample(window: Window, pid: Option<u32>) -> Result<CpuSample, LoadError
     };
     tokio::time::sleep_until(window.from.into()).await;
     let (t0, server0, switches0, client0, machine0) = read()?;
+    let handled0 = histogram(handling.as_ref()).await?;
     tokio::time::sleep_until(window.to.into()).await;
     let (t1, server1, switches1, client1, machine1) = read()?;
-    Ok(CpuSample {
+    let handled1 = histogram(handling.as_ref()).await?;
+    let cpu = CpuSample {
         elapsed: t1 - t0,
         server: server0.zip(server1).map(|(a, b)| b.saturating_sub(a)),
         server_switches: switches0.zip(switches1).map(|(a, b)| b.saturating_sub(a)),
         client: client1.saturating_sub(client0),
         machine: machine1.since(machine0),
-    })
+    };
+    let handled = handled0.zip(handled1).and_then(|(before, after)| after.since(&before).summary());
+    Ok((cpu, handled))
+}
+
+/// The server's histogram for one method, when it is read.
+async fn histogram(handling: Option<&(MetricsUrl, &'static str)>) -> Result<Option<Handling>, LoadError> {
+    match handling {
+        Some((url, method)) => Ok(Some(Handling::parse(&url.fetch().await?, method))),
+        None => Ok(None),
+    }
 }

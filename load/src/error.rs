@@ -79,6 +79,14 @@ pub enum LoadError {
         /// Why.
         source: io::Error,
     },
+    /// A server's Prometheus endpoint could not be read.
+    #[error("cannot read {url}: {what}")]
+    Metrics {
+        /// The endpoint.
+        url: String,
+        /// What went wrong.
+        what: String,
+    },
     /// The floor's transport failed.
     #[error("the floor server failed: {0}")]
     Serve(#[from] tonic::transport::Error),

@@ -20,8 +20,9 @@
 //! - [`workload`], [`lead_pb`]: the leads, generated and pre-encoded.
 //! - [`spec`], [`pacer`]: what a run does and when calls go.
 //! - [`driver`], [`calls`], [`stream`], [`wire`]: the client.
-//! - [`stats`], [`procfs`], [`report`], [`table`], [`targets`]: measuring,
-//!   reporting, and judging the performance targets.
+//! - [`stats`], [`procfs`], [`scrape`], [`report`], [`table`], [`targets`]:
+//!   measuring (the server's own latency histogram included), reporting, and
+//!   judging the performance targets.
 //! - [`floor`], [`child`], [`compare`]: the servers and the comparison.
 //! - [`error`]: why a run could not be carried out.
 
@@ -38,6 +39,7 @@ pub mod lead_pb;
 pub mod pacer;
 pub mod procfs;
 pub mod report;
+pub mod scrape;
 pub mod spec;
 pub mod stats;
 pub mod stream;

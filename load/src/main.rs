@@ -15,6 +15,7 @@ use hql_load::compare::{self, ComparePlan};
 use hql_load::driver::{self, Target};
 use hql_load::floor::{self, Answers, Floor};
 use hql_load::report::RunReport;
+use hql_load::scrape::MetricsUrl;
 use hql_load::workload::{Workload, WorkloadSizes};
 use hql_load::{LoadError, table};
 use tokio::runtime::Runtime;
@@ -59,11 +60,12 @@ fn run(args: &RunArgs) -> Result<u64, LoadError> {
     let runtime = client_runtime(args.load.client_threads)?;
     let started = args.hqld.command().map(|hqld| hqld.start()).transpose()?;
     let target = match &started {
-        Some(server) => Target { label: "hqld".into(), url: server.url(), pid: Some(server.pid()) },
+        Some(server) => compare::hqld_target(server),
         None => Target {
             label: "target".into(),
             url: args.target.clone().unwrap_or_default(),
             pid: args.server_pid,
+            metrics: args.server_metrics.as_deref().map(MetricsUrl::parse).transpose()?,
         },
     };
     let load = &args.load;

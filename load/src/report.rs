@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::procfs::{MachineCpu, Memory};
+use crate::scrape::{Bucketed, ServerHandling};
 use crate::spec::LoadSpec;
 use crate::stats::Recorder;
 
@@ -122,6 +123,10 @@ pub struct RunReport {
     pub errors: BTreeMap<String, u64>,
     /// Their total.
     pub error_total: u64,
+    /// The server's own handling time of the calls it finished inside the
+    /// window, from its metrics endpoint when that was read (never for
+    /// streams; see [`crate::scrape`]).
+    pub server_handling: Option<ServerHandling>,
 }
 
 impl RunReport {
@@ -160,6 +165,7 @@ impl RunReport {
             server_memory_after,
             errors: total.errors.clone(),
             error_total: total.error_count(),
+            server_handling: None,
         }
     }
 
@@ -192,6 +198,16 @@ impl RunReport {
             us(l.p999),
             us(l.max)
         );
+        if let Some(h) = &self.server_handling {
+            let _ = writeln!(
+                out,
+                "  in server   p50 {}  p99 {}  p99.9 {}  ({} calls handled, from its grpc_server_handling_seconds)",
+                bucketed(&h.p50),
+                bucketed(&h.p99),
+                bucketed(&h.p999),
+                h.calls
+            );
+        }
         if let Some(cpu) = &self.server_cpu {
             let switches = self
                 .server_switches_per_request
@@ -244,6 +260,15 @@ fn machine_use(cpu: &CpuSample) -> MachineUse {
 /// A latency for people: µs below 10 ms, ms above.
 pub fn us(value: u64) -> String {
     if value < 10_000 { format!("{value} µs") } else { format!("{:.1} ms", value as f64 / 1000.0) }
+}
+
+/// A quantile read from a histogram: the estimate, and the bucket it is in.
+pub fn bucketed(q: &Bucketed) -> String {
+    let bound = |value: f64| us(value.round() as u64);
+    match q.upper_us {
+        Some(upper) => format!("{} (in {}-{})", bound(q.estimate_us), bound(q.lower_us), bound(upper)),
+        None => format!("> {}", bound(q.lower_us)),
+    }
 }
 
 /// KiB as MiB.

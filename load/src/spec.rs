@@ -34,6 +34,16 @@ impl Mode {
             Mode::Stream => "stream",
         }
     }
+
+    /// The RPC's method name, as servers' metrics label it (`grpc_method`).
+    pub fn rpc_method(self) -> &'static str {
+        match self {
+            Mode::Unary => "Qualify",
+            Mode::Explain => "Explain",
+            Mode::Batch => "QualifyBatch",
+            Mode::Stream => "QualifyStream",
+        }
+    }
 }
 
 /// How to load the server.

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::compare::{Comparison, MemorySpan};
-use crate::report::{RunReport, mib, us};
+use crate::report::{RunReport, bucketed, mib, us};
 use crate::targets;
 
 /// `comparison` as text: a header line and the tables.
@@ -85,49 +85,57 @@ pub fn render(comparison: &Comparison) -> String {
     }
 
     out.push('\n');
-    header(
-        &mut out,
-        1,
-        &[
-            "mode",
-            "floor req/s",
-            "hqld req/s",
-            "hqld/floor",
-            "half-peak rate",
-            "floor p99 @ half",
-            "hqld p99 @ half",
-            "hqld p99.9 @ half",
-            "server CPU µs/req @ half, floor / hqld",
-            "switches/req @ half, floor / hqld",
-            "errors",
-        ],
-    );
+    // hqld's own account of the same calls, when it served metrics.
+    let in_server = comparison
+        .modes
+        .iter()
+        .any(|m| m.half_peak.as_ref().is_some_and(|h| h.hqld.server_handling.is_some()));
+    let mut columns = vec![
+        "mode",
+        "floor req/s",
+        "hqld req/s",
+        "hqld/floor",
+        "half-peak rate",
+        "floor p99 @ half",
+        "hqld p99 @ half",
+        "hqld p99.9 @ half",
+    ];
+    if in_server {
+        columns.push("hqld's own p99 @ half (its histogram)");
+    }
+    columns.extend(["server CPU µs/req @ half, floor / hqld", "switches/req @ half, floor / hqld", "errors"]);
+    header(&mut out, 1, &columns);
     for m in &comparison.modes {
-        let (rate, floor_p99, hqld_p99, hqld_p999, cpu, switched) = match &m.half_peak {
-            Some(h) => (
-                format!("{:.0}/s", h.rate),
-                us(h.floor.latency_us.p99),
-                us(h.hqld.latency_us.p99),
-                us(h.hqld.latency_us.p999),
-                format!("{} / {}", cpu_per_request(&h.floor), cpu_per_request(&h.hqld)),
-                format!("{} / {}", switches(&h.floor), switches(&h.hqld)),
-            ),
-            None => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
-        };
         let ratio = if m.rounds.len() > 1 {
             let (lo, hi) = m.ratio_range();
             format!("{:.2} (median of {}: {lo:.2}-{hi:.2})", m.ratio, m.rounds.len())
         } else {
             format!("{:.2}", m.ratio)
         };
-        let _ = writeln!(
-            out,
-            "| {} | {:.0} | {:.0} | {ratio} | {rate} | {floor_p99} | {hqld_p99} | {hqld_p999} | {cpu} | {switched} | {} |",
-            m.mode.name(),
-            m.floor.requests_per_sec,
-            m.hqld.requests_per_sec,
-            m.error_total()
+        let mut cells = vec![
+            m.mode.name().to_string(),
+            format!("{:.0}", m.floor.requests_per_sec),
+            format!("{:.0}", m.hqld.requests_per_sec),
+            ratio,
+        ];
+        let half = m.half_peak.as_ref();
+        let dash = || "-".to_string();
+        cells.push(half.map_or_else(dash, |h| format!("{:.0}/s", h.rate)));
+        cells.push(half.map_or_else(dash, |h| us(h.floor.latency_us.p99)));
+        cells.push(half.map_or_else(dash, |h| us(h.hqld.latency_us.p99)));
+        cells.push(half.map_or_else(dash, |h| us(h.hqld.latency_us.p999)));
+        if in_server {
+            let own = half.and_then(|h| h.hqld.server_handling.as_ref());
+            cells.push(own.map_or_else(dash, |h| bucketed(&h.p99)));
+        }
+        cells.push(
+            half.map_or_else(dash, |h| {
+                format!("{} / {}", cpu_per_request(&h.floor), cpu_per_request(&h.hqld))
+            }),
         );
+        cells.push(half.map_or_else(dash, |h| format!("{} / {}", switches(&h.floor), switches(&h.hqld))));
+        cells.push(m.error_total().to_string());
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
 
     out.push('\n');

@@ -14,6 +14,7 @@ use std::time::Duration;
 use hql_load::compare::start_floor;
 use hql_load::driver::{self, Target};
 use hql_load::report::RunReport;
+use hql_load::scrape::MetricsUrl;
 use hql_load::spec::{LoadSpec, Mode};
 use hql_load::workload::{Shape, Workload};
 use hql_tests::{Hqld, PluginDir, default_policy};
@@ -44,8 +45,8 @@ async fn every_mode_runs_clean_on_hqld_and_on_the_floor() {
     let floor =
         start_floor(floor_exe(), &hqld.url(), SEED, LEADS, Shape::Attributed).expect("the floor starts");
     let targets = [
-        Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()) },
-        Target { label: "floor".into(), url: floor.url(), pid: Some(floor.pid()) },
+        Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()), metrics: None },
+        Target { label: "floor".into(), url: floor.url(), pid: Some(floor.pid()), metrics: None },
     ];
     let workload = Arc::new(Workload::generate(SEED, LEADS, 10, Shape::Attributed));
 
@@ -99,7 +100,7 @@ async fn a_paced_run_keeps_to_its_schedule_and_ends() {
     // a working server on an idle loopback does not do by half.
     let plugins = PluginDir::bundled();
     let hqld = Hqld::serve(&default_policy(), plugins.path());
-    let target = Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()) };
+    let target = Target { label: "hqld".into(), url: hqld.url(), pid: Some(hqld.pid()), metrics: None };
     // The compact leads here, so both shapes are sent to a real hqld.
     let workload = Arc::new(Workload::generate(SEED, LEADS, 10, Shape::Compact));
     for mode in [Mode::Unary, Mode::Stream] {
@@ -113,6 +114,39 @@ async fn a_paced_run_keeps_to_its_schedule_and_ends() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_handling_time_is_read_from_its_metrics() {
+    let plugins = PluginDir::bundled();
+    let hqld = Hqld::serve(&default_policy(), plugins.path());
+    let target = Target {
+        label: "hqld".into(),
+        url: hqld.url(),
+        pid: Some(hqld.pid()),
+        metrics: Some(MetricsUrl::at(hqld.metrics_addr())),
+    };
+    let workload = Arc::new(Workload::generate(SEED, LEADS, 10, Shape::Attributed));
+    for mode in [Mode::Unary, Mode::Batch, Mode::Explain] {
+        let report = driver::run(&target, &spec(mode, Duration::from_millis(600)), workload.clone())
+            .await
+            .expect("the run");
+        let what = format!("{mode:?}:\n{}", report.to_text());
+        let own = report.server_handling.unwrap_or_else(|| panic!("no handling time read: {what}"));
+        // The calls it finished between the two reads: about those the
+        // client counted (a few more or fewer at the window's edges).
+        assert!(own.calls > 0 && own.calls.abs_diff(report.requests) <= 8, "{what}");
+        assert!(
+            own.p50.estimate_us <= own.p99.estimate_us && own.p99.estimate_us <= own.p999.estimate_us,
+            "{what}"
+        );
+        assert!(own.p50.upper_us.is_some(), "a median inside the histogram's bounds: {what}");
+        assert!(what.contains("in server"), "{what}");
+    }
+    // A stream's handling time is the whole stream's: none is reported.
+    let stream =
+        driver::run(&target, &spec(Mode::Stream, Duration::from_millis(300)), workload).await.expect("run");
+    assert_eq!(stream.server_handling, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_ok_answers_are_counted_by_code() {
     // The floor refuses leads it holds no answer for with NOT_FOUND: a
     // client with another seed gets nothing but errors, as calls (unary)
@@ -120,7 +154,7 @@ async fn non_ok_answers_are_counted_by_code() {
     let plugins = PluginDir::bundled();
     let hqld = Hqld::serve(&default_policy(), plugins.path());
     let floor = start_floor(floor_exe(), &hqld.url(), SEED, 4, Shape::Attributed).expect("the floor starts");
-    let target = Target { label: "floor".into(), url: floor.url(), pid: None };
+    let target = Target { label: "floor".into(), url: floor.url(), pid: None, metrics: None };
     let other_leads = Arc::new(Workload::generate(SEED, 8, 2, Shape::Attributed));
     for mode in [Mode::Unary, Mode::Batch, Mode::Stream] {
         let report = driver::run(&target, &spec(mode, Duration::from_millis(300)), other_leads.clone())
@@ -183,4 +217,27 @@ fn a_comparison_judges_the_targets_from_its_own_runs() {
     assert!(target("unary p99")["measured"].as_str().is_some_and(|m| m.starts_with("not measured")));
     // The comparison itself is still there, as before.
     assert_eq!(json["modes"].as_array().map(Vec::len), Some(2), "{stdout}");
+}
+
+#[test]
+fn a_comparison_with_hqlds_metrics_reports_its_own_p99_at_half_of_peak() {
+    let plugins = PluginDir::bundled();
+    let output = std::process::Command::new(floor_exe())
+        .args(["compare", "--hqld-metrics", "--hqld"])
+        .arg(hql_tests::hqld_path())
+        .arg("--policy")
+        .arg(default_policy())
+        .arg("--plugin-dir")
+        .arg(plugins.path())
+        .args(["--modes", "unary", "--warmup", "100ms", "--duration", "400ms"])
+        .args(["--connections", "1", "--concurrency", "2", "--leads", "16"])
+        .output()
+        .expect("hql-load runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}\n{stdout}");
+    assert!(stdout.contains("| hqld's own p99 @ half (its histogram) |"), "{stdout}");
+    assert!(stdout.contains("in hqld itself"), "the p99 verdict names it: {stdout}");
+    // Every hqld run said what hqld took; the floor's never (it has no metrics).
+    assert_eq!(stderr.matches("in server").count(), 2, "closed loop and half of peak: {stderr}");
 }
