@@ -7,10 +7,10 @@
 //! listener is not used because it binds by itself and cannot report the
 //! port it got for `:0`, which tests and the `hqld metrics on` line need.
 //!
-//! The same task runs the recorder's upkeep (draining histogram samples into
-//! their buckets) every few seconds, so memory stays bounded when nobody
-//! scrapes. Everything it spawned ends when it is dropped: `hqld` aborts it
-//! after the gRPC server has drained, so a last scrape can see the drain.
+//! Everything it spawned ends when it is dropped: `hqld` aborts it after the
+//! gRPC server has drained, so a last scrape can see the drain. It has no
+//! upkeep to run: histograms are counted into their buckets as they are
+//! recorded (`histogram.rs`), and nothing else the exporter keeps grows.
 
 use std::convert::Infallible;
 use std::io;
@@ -23,7 +23,8 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use metrics_exporter_prometheus::PrometheusHandle;
+
+use super::recorder::Handle;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
@@ -32,9 +33,6 @@ pub const METRICS_PATH: &str = "/metrics";
 
 /// The Prometheus text exposition format.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-/// How often histogram samples are folded into buckets between scrapes.
-const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How long a client may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,12 +45,12 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub struct MetricsEndpoint {
     listener: TcpListener,
-    handle: PrometheusHandle,
+    handle: Handle,
 }
 
 impl MetricsEndpoint {
     /// Binds `addr`; port 0 picks a free port ([`MetricsEndpoint::local_addr`]).
-    pub(crate) async fn bind(addr: SocketAddr, handle: PrometheusHandle) -> io::Result<MetricsEndpoint> {
+    pub(crate) async fn bind(addr: SocketAddr, handle: Handle) -> io::Result<MetricsEndpoint> {
         let listener = TcpListener::bind(addr).await?;
         Ok(MetricsEndpoint { listener, handle })
     }
@@ -66,8 +64,6 @@ impl MetricsEndpoint {
     pub async fn serve(self) {
         let MetricsEndpoint { listener, handle } = self;
         let mut connections = JoinSet::new();
-        let mut upkeep = tokio::time::interval(UPKEEP_INTERVAL);
-        upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -79,7 +75,6 @@ impl MetricsEndpoint {
                         tokio::time::sleep(ACCEPT_BACKOFF).await;
                     }
                 },
-                _ = upkeep.tick() => handle.run_upkeep(),
                 // Reap finished connections so the set does not grow.
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
@@ -88,7 +83,7 @@ impl MetricsEndpoint {
 }
 
 /// Serves one HTTP/1.1 connection (keep-alive: Prometheus reuses it).
-async fn connection(stream: tokio::net::TcpStream, handle: PrometheusHandle) {
+async fn connection(stream: tokio::net::TcpStream, handle: Handle) {
     let service = service_fn(move |request: Request<hyper::body::Incoming>| {
         let response = respond(&handle, request.method(), request.uri().path());
         async move { Ok::<_, Infallible>(response) }
@@ -105,7 +100,7 @@ async fn connection(stream: tokio::net::TcpStream, handle: PrometheusHandle) {
 
 /// The answer to `method path`: the rendered metrics for `GET /metrics`
 /// (and `HEAD`), 404 or 405 otherwise.
-fn respond(handle: &PrometheusHandle, method: &Method, path: &str) -> Response<Full<Bytes>> {
+fn respond(handle: &Handle, method: &Method, path: &str) -> Response<Full<Bytes>> {
     if path != METRICS_PATH {
         return plain(StatusCode::NOT_FOUND, "not found: metrics are served at /metrics\n");
     }
@@ -133,12 +128,12 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
-    use metrics_exporter_prometheus::PrometheusBuilder;
+
+    use super::super::recorder::HqlRecorder;
 
     /// A handle to a recorder of its own, with one counter in it.
-    fn handle() -> PrometheusHandle {
-        let recorder = PrometheusBuilder::new().build_recorder();
-        let handle = recorder.handle();
+    fn handle() -> Handle {
+        let (recorder, handle) = HqlRecorder::new();
         ::metrics::with_local_recorder(&recorder, || ::metrics::counter!("probe_total").increment(2));
         handle
     }

@@ -14,7 +14,8 @@
 //! engine, then [`Metrics::bind`] and [`MetricsEndpoint::serve`].
 //!
 //! One job per file:
-//! - `recorder`: build and install the recorder, histogram buckets, `# HELP`.
+//! - `recorder`: build and install the recorder, histogram buckets, `# HELP`,
+//!   with `histogram` (histograms counted into their buckets as recorded).
 //! - `grpc`: the tower layer counting every call as go-grpc-prometheus does,
 //!   with `methods` (the labels and series of each RPC, read from the
 //!   descriptor sets), `code` (the `grpc_code` label) and `frames` (messages
@@ -31,12 +32,12 @@ use std::io;
 use std::net::SocketAddr;
 
 use hql_qualifier::Engine;
-use metrics_exporter_prometheus::{BuildError, PrometheusHandle};
 
 mod code;
 mod endpoint;
 mod frames;
 mod grpc;
+mod histogram;
 mod info;
 mod methods;
 mod recorder;
@@ -56,9 +57,6 @@ pub use reload::{RELOAD_FAILED, RELOADS_TOTAL};
 /// The Prometheus recorder could not be installed.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
-    /// The recorder's configuration was refused (a defect in this crate).
-    #[error("cannot configure the Prometheus recorder: {0}")]
-    Build(BuildError),
     /// Something else in the process installed a `metrics` recorder first.
     #[error("another metrics recorder is already installed in this process")]
     RecorderTaken,
@@ -67,7 +65,7 @@ pub enum MetricsError {
 /// The installed Prometheus recorder. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Metrics {
-    handle: PrometheusHandle,
+    handle: recorder::Handle,
 }
 
 impl Metrics {

@@ -10,7 +10,6 @@ use futures::executor::block_on;
 use futures::future::BoxFuture;
 use http::{HeaderMap, HeaderValue};
 use http_body_util::{BodyExt, Full};
-use metrics_exporter_prometheus::PrometheusBuilder;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -96,14 +95,7 @@ fn one_call(
     answer: Answer,
     finish: impl FnOnce(ResponseFuture<BoxFuture<'static, Result<http::Response<Frames>, Infallible>>>),
 ) -> String {
-    let recorder = PrometheusBuilder::new()
-        .set_buckets_for_metric(
-            metrics_exporter_prometheus::Matcher::Full(super::super::HANDLING_SECONDS.to_owned()),
-            super::super::HANDLING_BUCKETS,
-        )
-        .expect("buckets")
-        .build_recorder();
-    let handle = recorder.handle();
+    let (recorder, handle) = super::super::recorder::HqlRecorder::new();
     ::metrics::with_local_recorder(&recorder, || {
         let table = MethodTable::from_descriptor_sets(&crate::server::ROUTED_DESCRIPTOR_SETS).expect("table");
         let requests = Arc::new(Mutex::new(Vec::new()));
