@@ -68,11 +68,13 @@ artifacts() {
 
 # train DIR: serves the load harness in every mode from DIR's hqld and
 # plugins for $seconds each, then stops hqld with SIGTERM: a clean exit is
-# what makes every instrumented binary write its profile.
+# what makes every instrumented binary write its profile. Metrics are on, as
+# they are by default in production, so the code recording them is trained
+# too (on a free loopback port; nothing scrapes it).
 train() {
     local dir="$1"
     start_listening "$work/hqld.out" "$dir/hqld" --policy policies/default.toml \
-        --plugin-dir "$dir" --listen 127.0.0.1:0 --metrics-listen off --log-level warn
+        --plugin-dir "$dir" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --log-level warn
     trap 'kill "$pid" 2>/dev/null || true' EXIT
     for mode in unary explain batch stream; do
         "$load" run --mode "$mode" --target "http://$address" --warmup 1s --duration "${seconds}s" |
