@@ -6,7 +6,7 @@
 //! address (`hqld listening on ADDR`, `hql-load floor listening on ADDR`),
 //! and `hqld` with metrics on a second one (`hqld metrics on ADDR`) before
 //! it serves.
-//! The harness waits for that line, so it never measures a server still
+//! The harness waits for those lines, so it never measures a server still
 //! loading, keeps the last lines of its stderr for the error message if it
 //! dies first, and keeps reading both pipes so a chatty server never blocks
 //! on a full one. Each server is one child process, killed by its handle
@@ -24,6 +24,15 @@ use crate::error::LoadError;
 
 /// Lines of a server's stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 40;
+
+/// Which of a server's address lines was read.
+#[derive(Debug, Clone, Copy)]
+enum Announced {
+    /// `<prefix>ADDR`: where it serves.
+    Listening,
+    /// `<also>ADDR`: the second address asked for.
+    Also,
+}
 
 /// A running server child process.
 #[derive(Debug)]
@@ -54,15 +63,15 @@ impl ServerProcess {
         let mut child =
             command.spawn().map_err(|source| LoadError::Spawn { program: program.clone(), source })?;
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, rx) = mpsc::channel::<(bool, SocketAddr)>();
+        let (tx, rx) = mpsc::channel::<(Announced, SocketAddr)>();
         if let Some(out) = child.stdout.take() {
             let prefixes = (prefix.to_string(), also.map(str::to_string));
             read_lines(out, move |line| {
                 let addr = |p: &str| line.strip_prefix(p).and_then(|a| a.trim().parse::<SocketAddr>().ok());
                 if let Some(addr) = addr(&prefixes.0) {
-                    let _ = tx.send((false, addr));
+                    let _ = tx.send((Announced::Listening, addr));
                 } else if let Some(addr) = prefixes.1.as_deref().and_then(addr) {
-                    let _ = tx.send((true, addr));
+                    let _ = tx.send((Announced::Also, addr));
                 }
             });
         }
@@ -86,8 +95,8 @@ impl ServerProcess {
                 return Ok(server);
             }
             match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
-                Ok((false, addr)) => (server.addr, listening) = (addr, true),
-                Ok((true, addr)) => (server.also, announced) = (Some(addr), true),
+                Ok((Announced::Listening, addr)) => (server.addr, listening) = (addr, true),
+                Ok((Announced::Also, addr)) => (server.also, announced) = (Some(addr), true),
                 Err(RecvTimeoutError::Timeout) => {
                     let wanted =
                         [Some(prefix), also].into_iter().flatten().collect::<Vec<_>>().join("ADDR`, `");
