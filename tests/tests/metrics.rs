@@ -169,6 +169,21 @@ async fn calls_decisions_and_scorers_are_counted() {
 }
 
 #[tokio::test]
+async fn every_scorers_latency_reads_zero_before_the_first_decision() {
+    // Registered when the policy loads, so a rate or an alert on them works
+    // from the first scrape.
+    let (_plugins, _server, metrics) = serve();
+    let m = tokio::task::spawn_blocking(move || scrape(metrics)).await.expect("scrape");
+    for scorer in ["bant", "icp_fit", "intent", "product_usage", "trust_nurture"] {
+        let id = [("scorer", scorer.to_string())];
+        assert_eq!(m.value("hql_scorer_duration_seconds_count", &id), 0.0, "{scorer}\n{}", m.text);
+        let inf = [("scorer", scorer.to_string()), ("le", "+Inf".to_string())];
+        assert_eq!(m.value("hql_scorer_duration_seconds_bucket", &inf), 0.0, "{scorer}");
+    }
+    assert!(m.text.contains("# TYPE hql_scorer_duration_seconds histogram"), "{}", m.text);
+}
+
+#[tokio::test]
 async fn only_get_metrics_is_served() {
     let (_plugins, _server, metrics) = serve();
     let answer = tokio::task::spawn_blocking(move || {

@@ -149,21 +149,18 @@ impl Histograms {
         Some(series)
     }
 
-    /// Every series with at least one sample, in the Prometheus text format
-    /// (as the exporter writes histograms: cumulative `_bucket` lines, then
-    /// `_sum` and `_count`), appended to `out`.
+    /// Every registered series, samples or not (the qualifier registers its
+    /// scorers' series when a policy loads so that they read 0 from the
+    /// first scrape), in the Prometheus text format (as the exporter writes
+    /// histograms: cumulative `_bucket` lines, then `_sum` and `_count`),
+    /// appended to `out`. A name with no series is left out.
     pub(crate) fn render(&self, out: &mut String) {
         let families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
         for (name, family) in families.iter() {
-            let snapshots: Vec<_> = family
-                .series
-                .iter()
-                .map(|(labels, series)| (labels, series.snapshot()))
-                .filter(|(_, (counts, _))| counts.iter().any(|&n| n > 0))
-                .collect();
-            if snapshots.is_empty() {
+            if family.series.is_empty() {
                 continue;
             }
+            let snapshots = family.series.iter().map(|(labels, series)| (labels, series.snapshot()));
             if let Some(help) = &family.help {
                 let _ = writeln!(out, "# HELP {name} {}", escape_help(help));
             }
@@ -273,14 +270,27 @@ call_seconds_count{method=\"Qualify\"} 7
     }
 
     #[test]
-    fn label_values_are_escaped_and_empty_families_are_not_rendered() {
-        let histograms = Histograms::new(&[("call_seconds", BOUNDS), ("unused_seconds", BOUNDS)]);
-        let _never_recorded = histograms.register(&Key::from_name("unused_seconds"));
+    fn label_values_are_escaped() {
+        let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
         let series = histograms.register(&key(&[("scorer", "a\"b\\c\nd")])).expect("configured");
         series.record(0.5);
         let mut out = String::new();
         histograms.render(&mut out);
         assert!(out.contains("call_seconds_count{scorer=\"a\\\"b\\\\c\\nd\"} 1\n"), "{out}");
+    }
+
+    #[test]
+    fn a_registered_series_reads_zero_before_its_first_sample() {
+        // Registered when a policy loads, so rates and alerts work from the
+        // first scrape; a name nothing registered is left out.
+        let histograms = Histograms::new(&[("call_seconds", BOUNDS), ("unused_seconds", BOUNDS)]);
+        let _registered = histograms.register(&key(&[("scorer", "intent")])).expect("configured");
+        let mut out = String::new();
+        histograms.render(&mut out);
+        assert!(out.contains("call_seconds_bucket{scorer=\"intent\",le=\"0.001\"} 0\n"), "{out}");
+        assert!(out.contains("call_seconds_bucket{scorer=\"intent\",le=\"+Inf\"} 0\n"), "{out}");
+        assert!(out.contains("call_seconds_sum{scorer=\"intent\"} 0\n"), "{out}");
+        assert!(out.contains("call_seconds_count{scorer=\"intent\"} 0\n"), "{out}");
         assert!(!out.contains("unused_seconds"), "{out}");
     }
 }
