@@ -23,10 +23,10 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-
-use super::recorder::Handle;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+
+use super::recorder::Handle;
 
 /// The only path served.
 pub const METRICS_PATH: &str = "/metrics";

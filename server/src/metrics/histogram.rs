@@ -18,9 +18,10 @@
 //! counter would bounce between their cores on every sample. A scrape sums
 //! the shards.
 //!
-//! [`Histograms`] holds the families configured with buckets; the recorder
-//! (`recorder.rs`) hands their series out for the names it was given and
-//! everything else to the exporter, and renders both into one answer.
+//! [`Histograms`] holds every histogram of the process, with the buckets
+//! configured for its name or Prometheus' defaults; the recorder
+//! (`recorder.rs`) hands it every histogram and the exporter the counters
+//! and gauges, and renders both into one answer.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -99,6 +100,10 @@ impl HistogramFn for Bucketed {
 /// The label pairs of a series, in the order they were given.
 type Labels = Vec<(String, String)>;
 
+/// Buckets of a histogram named in none of [`Histograms::new`]'s list:
+/// Prometheus' defaults (5 ms to 10 s).
+pub(crate) const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
 /// One histogram name: its buckets, its `# HELP` text and its series.
 struct Family {
     bounds: &'static [f64],
@@ -106,47 +111,46 @@ struct Family {
     series: Vec<(Labels, Arc<Bucketed>)>,
 }
 
-/// The histograms configured with buckets, by name.
+/// Every histogram of the process, by name.
 pub(crate) struct Histograms {
-    families: Mutex<BTreeMap<&'static str, Family>>,
+    /// Names with buckets of their own; any other gets [`DEFAULT_BUCKETS`].
+    buckets: Vec<(&'static str, &'static [f64])>,
+    families: Mutex<BTreeMap<String, Family>>,
 }
 
 impl Histograms {
-    /// Histograms named in `buckets` (name, ascending upper bounds), each
-    /// with no series yet.
+    /// Histograms with the buckets (ascending upper bounds) given for their
+    /// names, and Prometheus' defaults for any other name, so that no
+    /// histogram is ever kept sample by sample.
     pub(crate) fn new(buckets: &[(&'static str, &'static [f64])]) -> Histograms {
-        let families = buckets
-            .iter()
-            .map(|&(name, bounds)| (name, Family { bounds, help: None, series: Vec::new() }))
-            .collect();
-        Histograms { families: Mutex::new(families) }
+        Histograms { buckets: buckets.to_vec(), families: Mutex::new(BTreeMap::new()) }
     }
 
-    /// Records `help` for `name`'s `# HELP` line; `false` when `name` is
-    /// not one of these histograms.
-    pub(crate) fn describe(&self, name: &str, help: &str) -> bool {
-        let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
-        match families.get_mut(name) {
-            Some(family) => {
-                family.help = Some(help.to_owned());
-                true
-            }
-            None => false,
-        }
+    /// `name`'s family in `families`, created with its buckets if new.
+    fn family<'f>(&self, families: &'f mut BTreeMap<String, Family>, name: &str) -> &'f mut Family {
+        families.entry(name.to_owned()).or_insert_with(|| {
+            let bounds = self.buckets.iter().find(|(n, _)| *n == name).map_or(DEFAULT_BUCKETS, |(_, b)| *b);
+            Family { bounds, help: None, series: Vec::new() }
+        })
     }
 
-    /// The series of `key` (the same one every time it is asked for);
-    /// `None` when its name is not one of these histograms.
-    pub(crate) fn register(&self, key: &Key) -> Option<Arc<Bucketed>> {
+    /// Records `help` for `name`'s `# HELP` line.
+    pub(crate) fn describe(&self, name: &str, help: &str) {
         let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
-        let family = families.get_mut(key.name())?;
+        self.family(&mut families, name).help = Some(help.to_owned());
+    }
+
+    /// The series of `key`, the same one every time it is asked for.
+    pub(crate) fn register(&self, key: &Key) -> Arc<Bucketed> {
+        let mut families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
+        let family = self.family(&mut families, key.name());
         let labels: Labels = key.labels().map(|l| (l.key().to_owned(), l.value().to_owned())).collect();
         if let Some((_, series)) = family.series.iter().find(|(l, _)| *l == labels) {
-            return Some(Arc::clone(series));
+            return Arc::clone(series);
         }
         let series = Arc::new(Bucketed::new(family.bounds));
         family.series.push((labels, Arc::clone(&series)));
-        Some(series)
+        series
     }
 
     /// Every registered series, samples or not (the qualifier registers its
@@ -211,8 +215,8 @@ mod tests {
     #[test]
     fn values_are_counted_in_their_buckets_and_rendered_cumulatively() {
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
-        assert!(histograms.describe("call_seconds", "Seconds a call took.\nOne line."));
-        let series = histograms.register(&key(&[("method", "Qualify")])).expect("configured");
+        histograms.describe("call_seconds", "Seconds a call took.\nOne line.");
+        let series = histograms.register(&key(&[("method", "Qualify")]));
         for value in [0.0005, 0.001, 0.002, 0.05, 0.05, 7.0, f64::NAN] {
             series.record(value);
         }
@@ -235,19 +239,31 @@ call_seconds_count{method=\"Qualify\"} 7
     #[test]
     fn a_key_asked_for_again_gets_the_same_series() {
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
-        let first = histograms.register(&key(&[("method", "Qualify")])).expect("configured");
-        let again = histograms.register(&key(&[("method", "Qualify")])).expect("configured");
-        let other = histograms.register(&key(&[("method", "Explain")])).expect("configured");
+        let first = histograms.register(&key(&[("method", "Qualify")]));
+        let again = histograms.register(&key(&[("method", "Qualify")]));
+        let other = histograms.register(&key(&[("method", "Explain")]));
         assert!(Arc::ptr_eq(&first, &again));
         assert!(!Arc::ptr_eq(&first, &other));
-        assert!(histograms.register(&Key::from_name("other_seconds")).is_none(), "not configured");
-        assert!(!histograms.describe("other_seconds", "not ours"));
+    }
+
+    #[test]
+    fn a_name_without_buckets_of_its_own_gets_prometheus_defaults() {
+        let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
+        histograms.describe("other_seconds", "Not configured.");
+        histograms.register(&Key::from_name("other_seconds")).record(0.007);
+        let mut out = String::new();
+        histograms.render(&mut out);
+        assert!(out.contains("# TYPE other_seconds histogram\n"), "{out}");
+        assert!(out.contains("other_seconds_bucket{le=\"0.005\"} 0\n"), "{out}");
+        assert!(out.contains("other_seconds_bucket{le=\"0.01\"} 1\n"), "{out}");
+        assert!(out.contains("other_seconds_bucket{le=\"10\"} 1\n"), "{out}");
+        assert!(out.contains("other_seconds_count 1\n"), "{out}");
     }
 
     #[test]
     fn samples_from_many_threads_are_all_counted() {
         let histograms = Arc::new(Histograms::new(&[("call_seconds", BOUNDS)]));
-        let series = histograms.register(&key(&[])).expect("configured");
+        let series = histograms.register(&key(&[]));
         let threads: Vec<_> = (0..SHARDS + 3)
             .map(|_| {
                 let series = Arc::clone(&series);
@@ -272,7 +288,7 @@ call_seconds_count{method=\"Qualify\"} 7
     #[test]
     fn label_values_are_escaped() {
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
-        let series = histograms.register(&key(&[("scorer", "a\"b\\c\nd")])).expect("configured");
+        let series = histograms.register(&key(&[("scorer", "a\"b\\c\nd")]));
         series.record(0.5);
         let mut out = String::new();
         histograms.render(&mut out);
@@ -284,7 +300,7 @@ call_seconds_count{method=\"Qualify\"} 7
         // Registered when a policy loads, so rates and alerts work from the
         // first scrape; a name nothing registered is left out.
         let histograms = Histograms::new(&[("call_seconds", BOUNDS), ("unused_seconds", BOUNDS)]);
-        let _registered = histograms.register(&key(&[("scorer", "intent")])).expect("configured");
+        let _registered = histograms.register(&key(&[("scorer", "intent")]));
         let mut out = String::new();
         histograms.render(&mut out);
         assert!(out.contains("call_seconds_bucket{scorer=\"intent\",le=\"0.001\"} 0\n"), "{out}");

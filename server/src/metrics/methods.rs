@@ -277,7 +277,7 @@ mod tests {
     fn handling_buckets_keep_prometheus_defaults_and_resolve_a_millisecond() {
         assert!(HANDLING_BUCKETS.windows(2).all(|w| w[0] < w[1]), "ascending");
         // Dashboards written for go-grpc-prometheus query these `le` values.
-        let defaults = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        let defaults = super::super::histogram::DEFAULT_BUCKETS;
         assert!(defaults.iter().all(|d| HANDLING_BUCKETS.contains(d)), "{HANDLING_BUCKETS:?}");
         // A 1 ms objective is a bucket bound, with finer ones below it.
         assert!(HANDLING_BUCKETS.contains(&0.001));

@@ -1,5 +1,5 @@
 //! The process's recorder: the Prometheus exporter's for counters and
-//! gauges, [`Histograms`] for the histograms, installed as the `metrics`
+//! gauges, [`Histograms`] for every histogram, installed as the `metrics`
 //! facade's global recorder and told what every metric means (the `# HELP`
 //! lines).
 //!
@@ -57,8 +57,9 @@ impl Handle {
     }
 }
 
-/// The recorder: histograms named in `HISTOGRAM_BUCKETS` are counted by
-/// [`Histograms`], everything else goes to the exporter.
+/// The recorder: every histogram is counted by [`Histograms`] (with the
+/// buckets of `HISTOGRAM_BUCKETS`, or Prometheus' defaults for a name not in
+/// it), counters and gauges go to the exporter.
 pub(crate) struct HqlRecorder {
     prometheus: PrometheusRecorder,
     histograms: Arc<Histograms>,
@@ -84,10 +85,8 @@ impl Recorder for HqlRecorder {
         self.prometheus.describe_gauge(key, unit, description);
     }
 
-    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
-        if !self.histograms.describe(key.as_str(), &description) {
-            self.prometheus.describe_histogram(key, unit, description);
-        }
+    fn describe_histogram(&self, key: KeyName, _unit: Option<Unit>, description: SharedString) {
+        self.histograms.describe(key.as_str(), &description);
     }
 
     fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
@@ -98,12 +97,8 @@ impl Recorder for HqlRecorder {
         self.prometheus.register_gauge(key, metadata)
     }
 
-    fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
-        match self.histograms.register(key) {
-            Some(series) => Histogram::from_arc(series),
-            // Not configured: the exporter keeps it as a summary.
-            None => self.prometheus.register_histogram(key, metadata),
-        }
+    fn register_histogram(&self, key: &Key, _metadata: &Metadata<'_>) -> Histogram {
+        Histogram::from_arc(self.histograms.register(key))
     }
 }
 
@@ -169,7 +164,7 @@ mod tests {
             ::metrics::describe_histogram!(HANDLING_SECONDS, Unit::Seconds, "Seconds per call.");
             ::metrics::histogram!(HANDLING_SECONDS, "grpc_method" => "Qualify").record(0.0003);
             ::metrics::counter!("probe_total").increment(2);
-            // Not configured with buckets: the exporter's summary.
+            // No buckets of its own: Prometheus' defaults, never a summary.
             ::metrics::histogram!("probe_seconds").record(1.0);
         });
         let text = handle.render();
@@ -180,6 +175,7 @@ mod tests {
             "grpc_server_handling_seconds_bucket{grpc_method=\"Qualify\",le=\"0.00025\"} 0",
             "grpc_server_handling_seconds_bucket{grpc_method=\"Qualify\",le=\"0.0005\"} 1",
             "grpc_server_handling_seconds_count{grpc_method=\"Qualify\"} 1",
+            "probe_seconds_bucket{le=\"1\"} 1",
             "probe_seconds_count 1",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
