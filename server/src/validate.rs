@@ -163,11 +163,17 @@ pub(crate) fn trimmed(value: &str) -> &str {
     value.trim()
 }
 
-/// A repeated text field: at most [`MAX_LIST_ITEMS`] entries, each non-empty
-/// after trimming and at most [`MAX_TEXT_BYTES`], lower-cased.
-pub(crate) fn lowercase_list<'a>(v: &mut Violations, at: Path<'_>, items: Vec<&'a str>) -> Vec<Cow<'a, str>> {
-    if items.len() > MAX_LIST_ITEMS {
-        v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", items.len()));
+/// A repeated text field of `count` entries, of which `items` were kept:
+/// at most [`MAX_LIST_ITEMS`] entries, each non-empty after trimming and at
+/// most [`MAX_TEXT_BYTES`], lower-cased.
+pub(crate) fn lowercase_list<'a>(
+    v: &mut Violations,
+    at: Path<'_>,
+    items: Vec<&'a str>,
+    count: usize,
+) -> Vec<Cow<'a, str>> {
+    if count > MAX_LIST_ITEMS {
+        v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {count}"));
     }
     items
         .into_iter()
@@ -279,7 +285,7 @@ mod tests {
     fn list_entries_are_trimmed_and_lower_cased_ascii_or_not() {
         let mut v = Violations::default();
         let items = vec![" Salesforce ", "HubSpot", "ÉLAN Ötz"];
-        let listed = lowercase_list(&mut v, Path::Root("technologies"), items);
+        let listed = lowercase_list(&mut v, Path::Root("technologies"), items, 3);
         assert_eq!(listed, ["salesforce", "hubspot", "élan ötz"]);
         assert!(v.into_result(()).is_ok());
     }

@@ -74,12 +74,14 @@ pub(crate) fn batch_lead<'a>(
 
 /// Converts `lead`, recording every violation under `at`.
 fn lead_record<'a>(v: &mut Violations, at: Path<'_>, lead: wire::Lead<'a>, limits: &Limits) -> Record<'a> {
-    let wire::Lead { lead_id, contact, company, bant, events, product_usage, attributes } = lead;
+    let wire::Lead { lead_id, contact, company, bant, events, product_usage, attributes, caps: _ } = lead;
     let events_at = at.field("events");
-    if events.len() > limits.max_events_per_lead {
+    // Counted in full, kept up to the limit (`wire::Caps`).
+    let wire::Capped { kept: events, count: event_count, .. } = events;
+    if event_count > limits.max_events_per_lead {
         v.push(
             events_at,
-            format!("must have at most {} events, got {}", limits.max_events_per_lead, events.len()),
+            format!("must have at most {} events, got {event_count}", limits.max_events_per_lead),
         );
     }
     LeadRecord {
@@ -131,7 +133,12 @@ fn company_record<'a>(
         employee_count: validate::non_negative(v, at.field("employee_count"), employee_count),
         annual_revenue: validate::amount(v, at.field("annual_revenue"), annual_revenue),
         region: upper(validate::text(v, at.field("region"), region, MAX_TEXT_BYTES)),
-        technologies: validate::lowercase_list(v, at.field("technologies"), technologies),
+        technologies: validate::lowercase_list(
+            v,
+            at.field("technologies"),
+            technologies.kept,
+            technologies.count,
+        ),
     }
 }
 
@@ -226,7 +233,12 @@ fn usage_record<'a>(
         invited_teammates: validate::non_negative(v, at.field("invited_teammates"), invited_teammates),
         plan_limit_hits: validate::non_negative(v, at.field("plan_limit_hits"), plan_limit_hits),
         plan: text(v, at.field("plan"), plan),
-        features_adopted: validate::lowercase_list(v, at.field("features_adopted"), features_adopted),
+        features_adopted: validate::lowercase_list(
+            v,
+            at.field("features_adopted"),
+            features_adopted.kept,
+            features_adopted.count,
+        ),
     }
 }
 
@@ -236,18 +248,14 @@ fn usage_record<'a>(
 fn attribute_map<'a>(
     v: &mut Violations,
     at: Path<'_>,
-    mut entries: Vec<(&'a str, wire::AttributeValue<'a>)>,
+    attributes: wire::Attributes<'a>,
 ) -> BTreeMap<Cow<'a, str>, AttributeValue<Cow<'a, str>>> {
-    // Most clients write a map in key order (prost does): then there is
-    // nothing to sort or drop. Otherwise newest first, then a stable sort
-    // by key: each key's first entry is the one that arrived last, and the
-    // only one kept.
-    if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
-        entries.reverse();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        entries.dedup_by(|later, kept| later.0 == kept.0);
-    }
-    if entries.len() > MAX_LIST_ITEMS {
+    let wire::Attributes { mut entries, over, .. } = attributes;
+    wire::latest_per_key(&mut entries);
+    if over {
+        // The reader stopped keeping entries once there were too many keys.
+        v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got at least {}", entries.len()));
+    } else if entries.len() > MAX_LIST_ITEMS {
         v.push(at, format!("must have at most {MAX_LIST_ITEMS} entries, got {}", entries.len()));
     }
     entries

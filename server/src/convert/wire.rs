@@ -25,6 +25,17 @@
 //!
 //! The mirror types name fields as `lead.proto` does; adding a field there
 //! without reading it here is caught by a test that encodes every field.
+//!
+//! What a request can make the reader hold is bounded by the server's
+//! limits, not by the request's size ([`Caps`]). Every element of a list is
+//! still read (so errors stay prost's), but only the first `limit` are kept
+//! and the rest counted, which is all the refusal ("must have at most 10000
+//! events, got 8000000") needs. Without this a 16 MiB request of empty
+//! events or empty leads (two bytes each) was read into 0.7-3.6 GB before
+//! it was refused. A batch's leads are not read up front at all: the
+//! request is scanned for where each lead starts ([`LeadBytes`]), and each
+//! is read when it is decided, so a batch holds one decoded lead at a time
+//! and leads beyond `max_batch_size` are never read.
 
 use hql_plugin_api::text::utf8;
 use prost::DecodeError;
@@ -33,6 +44,9 @@ use prost::encoding::{
     int64, merge_loop, message, skip_field, string,
 };
 use prost_types::Timestamp;
+
+use crate::config::Limits;
+use crate::validate::MAX_LIST_ITEMS;
 
 /// The unread rest of a request's bytes.
 type Buf<'a> = &'a [u8];
@@ -45,11 +59,154 @@ pub(crate) struct Single<'a> {
     pub(crate) as_of: Option<Timestamp>,
 }
 
-/// A `QualifyBatchRequest`.
+/// A `QualifyBatchRequest`, its leads not read yet.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Batch<'a> {
-    pub(crate) leads: Vec<Lead<'a>>,
+    /// The first `max_leads` leads, in order.
+    pub(crate) leads: Vec<LeadBytes<'a>>,
+    /// How many leads the request holds, kept or not.
+    pub(crate) lead_count: usize,
     pub(crate) as_of: Option<Timestamp>,
+}
+
+/// One lead of a batch, found but not read: the request's bytes from the
+/// lead's length prefix on. [`LeadBytes::read`] reads it as prost reads an
+/// element of `leads`, to the same value or the same error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct LeadBytes<'a>(Buf<'a>);
+
+impl<'a> LeadBytes<'a> {
+    /// The lead, holding at most what `caps` allow.
+    pub(crate) fn read(self, caps: Caps) -> Result<Lead<'a>, DecodeError> {
+        let mut buf = self.0;
+        let mut lead = Lead::new(caps);
+        nested(WireType::LengthDelimited, &mut lead, &mut buf, lead_field)
+            .map_err(at("QualifyBatchRequest", "leads"))?;
+        Ok(lead)
+    }
+}
+
+/// How much of a lead's lists the reader keeps; the rest is read and
+/// counted only. [`Caps::NONE`] keeps everything, as prost does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Caps {
+    /// Events kept (`limits.max_events_per_lead`).
+    pub(crate) events: usize,
+    /// Entries kept of `technologies` and `features_adopted`.
+    pub(crate) items: usize,
+    /// Distinct attribute keys: past this many the map is refused whatever
+    /// follows, so later entries are not kept ([`Attributes`]).
+    pub(crate) attribute_keys: usize,
+}
+
+impl Caps {
+    /// Keep everything (the tests' comparisons with prost).
+    pub(crate) const NONE: Caps = Caps { events: usize::MAX, items: usize::MAX, attribute_keys: usize::MAX };
+
+    /// What the server accepts: one more than that would be refused anyway.
+    pub(crate) fn of(limits: &Limits) -> Caps {
+        Caps { events: limits.max_events_per_lead, items: MAX_LIST_ITEMS, attribute_keys: MAX_LIST_ITEMS }
+    }
+}
+
+impl Default for Caps {
+    fn default() -> Caps {
+        Caps::NONE
+    }
+}
+
+/// A repeated field read in full and kept up to a limit.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Capped<T> {
+    /// The first `limit` values, in order.
+    pub(crate) kept: Vec<T>,
+    /// How many values were read, kept or not.
+    pub(crate) count: usize,
+    limit: usize,
+}
+
+impl<T> Capped<T> {
+    fn new(limit: usize) -> Capped<T> {
+        Capped { kept: Vec::new(), count: 0, limit }
+    }
+}
+
+impl<T> Default for Capped<T> {
+    fn default() -> Capped<T> {
+        Capped::new(usize::MAX)
+    }
+}
+
+/// Where a repeated field's values go as they are read.
+trait Push<T> {
+    fn push_read(&mut self, value: T);
+}
+
+impl<T> Push<T> for Capped<T> {
+    fn push_read(&mut self, value: T) {
+        self.count += 1;
+        if self.kept.len() < self.limit {
+            self.kept.push(value);
+        }
+    }
+}
+
+/// The `attributes` map's entries as they arrived.
+///
+/// A map keeps the last entry of each key, so the entries cannot simply be
+/// cut at a limit. Instead, each time `4 x attribute_keys` entries are
+/// held they are reduced to the latest of each key ([`latest_per_key`]);
+/// once more than `attribute_keys` distinct keys remain, the map will be
+/// refused whatever follows, and later entries are read but not kept.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Attributes<'a> {
+    /// Entries in arrival order, repeated keys included (or, after a
+    /// reduction, the latest of each key in key order, then later arrivals).
+    pub(crate) entries: Vec<(&'a str, AttributeValue<'a>)>,
+    /// More than `attribute_keys` distinct keys were found, and entries
+    /// read after that were not kept.
+    pub(crate) over: bool,
+    keys: usize,
+}
+
+impl<'a> Attributes<'a> {
+    fn new(keys: usize) -> Attributes<'a> {
+        Attributes { entries: Vec::new(), over: false, keys }
+    }
+
+    fn push(&mut self, entry: (&'a str, AttributeValue<'a>)) {
+        if self.over {
+            return;
+        }
+        if self.entries.len() >= self.keys.saturating_mul(4) {
+            latest_per_key(&mut self.entries);
+            if self.entries.len() > self.keys {
+                self.over = true;
+                return;
+            }
+        }
+        self.entries.push(entry);
+    }
+}
+
+impl Default for Attributes<'_> {
+    fn default() -> Self {
+        Attributes::new(usize::MAX)
+    }
+}
+
+/// Map entries in arrival order, reduced to the last entry of each key, in
+/// key order, as protobuf's map keeps them.
+pub(crate) fn latest_per_key<V>(entries: &mut Vec<(&str, V)>) {
+    // Most clients write a map in key order (prost does): then there is
+    // nothing to sort or drop. Otherwise newest first, then a stable sort
+    // by key: each key's first entry is the one that arrived last, and the
+    // only one kept.
+    if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.dedup_by(|later, kept| later.0 == kept.0);
+    }
 }
 
 /// `hql.v1.Lead`.
@@ -59,10 +216,22 @@ pub(crate) struct Lead<'a> {
     pub(crate) contact: Option<Contact<'a>>,
     pub(crate) company: Option<Company<'a>>,
     pub(crate) bant: Option<Bant>,
-    pub(crate) events: Vec<Event<'a>>,
+    pub(crate) events: Capped<Event<'a>>,
     pub(crate) product_usage: Option<ProductUsage<'a>>,
-    /// Map entries as they arrived, repeated keys included.
-    pub(crate) attributes: Vec<(&'a str, AttributeValue<'a>)>,
+    pub(crate) attributes: Attributes<'a>,
+    /// What the lists may keep (and the company's and product usage's).
+    pub(crate) caps: Caps,
+}
+
+impl Lead<'_> {
+    fn new(caps: Caps) -> Self {
+        Lead {
+            events: Capped::new(caps.events),
+            attributes: Attributes::new(caps.attribute_keys),
+            caps,
+            ..Lead::default()
+        }
+    }
 }
 
 /// `hql.v1.Contact`.
@@ -84,7 +253,7 @@ pub(crate) struct Company<'a> {
     pub(crate) employee_count: Option<i64>,
     pub(crate) annual_revenue: Option<f64>,
     pub(crate) region: &'a str,
-    pub(crate) technologies: Vec<&'a str>,
+    pub(crate) technologies: Capped<&'a str>,
 }
 
 /// `hql.v1.Bant` (no text).
@@ -119,7 +288,7 @@ pub(crate) struct ProductUsage<'a> {
     pub(crate) active_days_prev_30: Option<i32>,
     pub(crate) seats: Option<i32>,
     pub(crate) invited_teammates: Option<i32>,
-    pub(crate) features_adopted: Vec<&'a str>,
+    pub(crate) features_adopted: Capped<&'a str>,
     pub(crate) plan_limit_hits: Option<i32>,
     pub(crate) plan: &'a str,
     pub(crate) trial_ends_at: Option<Timestamp>,
@@ -137,10 +306,10 @@ pub(crate) enum AttributeValue<'a> {
 }
 
 /// Reads a request of one lead; `name` is its message's name, for errors.
-pub(crate) fn single<'a>(bytes: &'a [u8], name: &'static str) -> Result<Single<'a>, DecodeError> {
+pub(crate) fn single<'a>(bytes: &'a [u8], name: &'static str, caps: Caps) -> Result<Single<'a>, DecodeError> {
     let mut request = Single::default();
     top_level(bytes, &mut request, |request, tag, wire_type, buf| match tag {
-        1 => nested(wire_type, request.lead.get_or_insert_with(Lead::default), buf, lead_field)
+        1 => nested(wire_type, request.lead.get_or_insert_with(|| Lead::new(caps)), buf, lead_field)
             .map_err(at(name, "lead")),
         2 => timestamp(wire_type, &mut request.as_of, buf).map_err(at(name, "as_of")),
         _ => skip(wire_type, tag, buf),
@@ -148,16 +317,51 @@ pub(crate) fn single<'a>(bytes: &'a [u8], name: &'static str) -> Result<Single<'
     Ok(request)
 }
 
-/// Reads a `QualifyBatchRequest`.
-pub(crate) fn batch(bytes: &[u8]) -> Result<Batch<'_>, DecodeError> {
+/// Scans a `QualifyBatchRequest`: where each of its first `max_leads`
+/// leads starts, how many it holds, and its `as_of`.
+///
+/// The scan checks the request's own framing, not its leads' contents;
+/// [`LeadBytes::read`] reads each lead later. When the scan finds the
+/// request malformed, the request is read in full, lead by lead (each
+/// dropped once read, the lists held to `caps`), so the error is the one
+/// prost would give: the first in the bytes. When it does not, the first
+/// lead that fails to read is the first error in the bytes, so reading
+/// them in order later gives prost's error too; only leads past
+/// `max_leads`, which are never read, can hide one.
+pub(crate) fn batch(bytes: &[u8], max_leads: usize, caps: Caps) -> Result<Batch<'_>, DecodeError> {
     let mut request = Batch::default();
-    top_level(bytes, &mut request, |request, tag, wire_type, buf| match tag {
-        1 => repeated(wire_type, &mut request.leads, buf, lead_field)
-            .map_err(at("QualifyBatchRequest", "leads")),
+    let scanned = top_level(bytes, &mut request, |request, tag, wire_type, buf| match tag {
+        1 => {
+            check_wire_type(WireType::LengthDelimited, wire_type)?;
+            let lead_starts: Buf<'_> = *buf;
+            skip(wire_type, tag, buf)?;
+            request.lead_count += 1;
+            if request.leads.len() < max_leads {
+                request.leads.push(LeadBytes(lead_starts));
+            }
+            Ok(())
+        }
         2 => timestamp(wire_type, &mut request.as_of, buf).map_err(at("QualifyBatchRequest", "as_of")),
         _ => skip(wire_type, tag, buf),
-    })?;
-    Ok(request)
+    });
+    match scanned {
+        Ok(()) => Ok(request),
+        Err(scan_error) => Err(first_error(bytes, caps).unwrap_or(scan_error)),
+    }
+}
+
+/// The first error in a `QualifyBatchRequest`, read in full as prost reads
+/// it, each lead dropped once read.
+#[cold]
+fn first_error(bytes: &[u8], caps: Caps) -> Option<DecodeError> {
+    let mut as_of = None;
+    top_level(bytes, &mut as_of, |as_of, tag, wire_type, buf| match tag {
+        1 => nested(wire_type, &mut Lead::new(caps), buf, lead_field)
+            .map_err(at("QualifyBatchRequest", "leads")),
+        2 => timestamp(wire_type, as_of, buf).map_err(at("QualifyBatchRequest", "as_of")),
+        _ => skip(wire_type, tag, buf),
+    })
+    .err()
 }
 
 /// Reads one field of a message into `T`: its tag and wire type are read,
@@ -195,13 +399,13 @@ fn nested<'a, T>(
 /// One more element of a repeated message field.
 fn repeated<'a, T: Default>(
     wire_type: WireType,
-    values: &mut Vec<T>,
+    values: &mut impl Push<T>,
     buf: &mut Buf<'a>,
     field: impl Field<'a, T>,
 ) -> Result<(), DecodeError> {
     let mut value = T::default();
     nested(wire_type, &mut value, buf, field)?;
-    values.push(value);
+    values.push_read(value);
     Ok(())
 }
 
@@ -254,12 +458,12 @@ fn text_error(wire_type: WireType, buf: &mut Buf<'_>) -> DecodeError {
 /// One more element of a repeated string field.
 fn repeated_text<'a>(
     wire_type: WireType,
-    values: &mut Vec<&'a str>,
+    values: &mut Capped<&'a str>,
     buf: &mut Buf<'a>,
 ) -> Result<(), DecodeError> {
     let mut value = "";
     text(wire_type, &mut value, buf)?;
-    values.push(value);
+    values.push_read(value);
     Ok(())
 }
 
@@ -298,14 +502,23 @@ fn lead_field<'a>(
         1 => text(wire_type, &mut lead.lead_id, buf).map_err(at(NAME, "lead_id")),
         2 => nested(wire_type, lead.contact.get_or_insert_with(Contact::default), buf, contact_field)
             .map_err(at(NAME, "contact")),
-        3 => nested(wire_type, lead.company.get_or_insert_with(Company::default), buf, company_field)
-            .map_err(at(NAME, "company")),
+        3 => {
+            let items = lead.caps.items;
+            let company = lead
+                .company
+                .get_or_insert_with(|| Company { technologies: Capped::new(items), ..Company::default() });
+            nested(wire_type, company, buf, company_field).map_err(at(NAME, "company"))
+        }
         4 => nested(wire_type, lead.bant.get_or_insert_with(Bant::default), buf, bant_field)
             .map_err(at(NAME, "bant")),
         5 => repeated(wire_type, &mut lead.events, buf, event_field).map_err(at(NAME, "events")),
         6 => {
-            nested(wire_type, lead.product_usage.get_or_insert_with(ProductUsage::default), buf, usage_field)
-                .map_err(at(NAME, "product_usage"))
+            let items = lead.caps.items;
+            let usage = lead.product_usage.get_or_insert_with(|| ProductUsage {
+                features_adopted: Capped::new(items),
+                ..ProductUsage::default()
+            });
+            nested(wire_type, usage, buf, usage_field).map_err(at(NAME, "product_usage"))
         }
         7 => attribute_entry(wire_type, &mut lead.attributes, buf).map_err(at(NAME, "attributes")),
         _ => skip(wire_type, tag, buf),
@@ -413,7 +626,7 @@ fn usage_field<'a>(
 /// of which may be missing (then empty, or unset), as prost's map reads it.
 fn attribute_entry<'a>(
     wire_type: WireType,
-    entries: &mut Vec<(&'a str, AttributeValue<'a>)>,
+    entries: &mut Attributes<'a>,
     buf: &mut Buf<'a>,
 ) -> Result<(), DecodeError> {
     let mut entry = ("", AttributeValue::Unset);

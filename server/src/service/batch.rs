@@ -6,7 +6,10 @@
 //! are still decided.
 //!
 //! The leads are decided one after another in one blocking task, racing the
-//! caller's deadline. If the deadline wins, or the caller goes away and this
+//! caller's deadline. The request is scanned first (how many leads, where
+//! each starts, `as_of`), and each lead is decoded only when its turn comes,
+//! so a call holds one decoded lead at a time whatever its size
+//! (`convert::wire`). If the deadline wins, or the caller goes away and this
 //! call's future is dropped, the task sees it before its next lead and stops,
 //! so an abandoned batch does not keep a thread busy.
 
@@ -58,11 +61,13 @@ pub(crate) fn answer(
     stopped: &AtomicBool,
     count: Option<&LeadCount>,
 ) -> Result<Encoded<pb::QualifyBatchResponse>, RequestError> {
-    let wire::Batch { leads, as_of } = wire::batch(request.as_bytes())?;
+    let caps = wire::Caps::of(limits);
+    let wire::Batch { leads, lead_count, as_of } =
+        wire::batch(request.as_bytes(), limits.max_batch_size, caps)?;
     if let Some(count) = count {
-        count.set(leads.len());
+        count.set(lead_count);
     }
-    let as_of_ms = call_as_of(limits, leads.len(), as_of)?;
+    let as_of_ms = call_as_of(limits, lead_count, as_of)?;
     let answer = decide_all(engine, limits, leads, as_of_ms, deadline, stopped)?;
     Ok(Encoded::from_bytes(Bytes::from(answer)))
 }
@@ -81,14 +86,16 @@ fn call_as_of(limits: &Limits, leads: usize, as_of: Option<Timestamp>) -> Result
     Ok(v.into_result(as_of_ms)?)
 }
 
-/// Decides each lead in order, checking before each that the caller still
-/// waits and the deadline has not passed, and writes each result as it is
-/// decided: the answer's bytes (`results`, field 1), with no
-/// `pb::QualifyBatchResponse` built first.
+/// Reads and decides each lead in order, checking before each that the
+/// caller still waits and the deadline has not passed, and writes each
+/// result as it is decided: the answer's bytes (`results`, field 1), with
+/// no `pb::QualifyBatchResponse` built first. One lead is held decoded at a
+/// time; a lead that does not parse fails the call, as it would have had
+/// the request been decoded whole (`wire::batch`).
 fn decide_all(
     engine: &Engine,
     limits: &Limits,
-    leads: Vec<wire::Lead<'_>>,
+    leads: Vec<wire::LeadBytes<'_>>,
     as_of_ms: i64,
     deadline: Deadline,
     stopped: &AtomicBool,
@@ -100,6 +107,7 @@ fn decide_all(
             return Err(RequestError::Cancelled);
         }
         deadline.check()?;
+        let lead = lead.read(wire::Caps::of(limits))?;
         let start = answer.len();
         let decided = lead::batch_lead(index, lead, limits).map_err(RequestError::from).and_then(|record| {
             guarded(|| {

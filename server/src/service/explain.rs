@@ -36,7 +36,8 @@ pub(crate) fn answer(
     limits: &Limits,
     request: &Encoded<pb::ExplainRequest>,
 ) -> Result<Encoded<pb::ExplainResponse>, RequestError> {
-    let wire::Single { lead, as_of } = wire::single(request.as_bytes(), "ExplainRequest")?;
+    let wire::Single { lead, as_of } =
+        wire::single(request.as_bytes(), "ExplainRequest", wire::Caps::of(limits))?;
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
     let answer = engine.explain_with(&record, as_of_ms, encode::explain_response);
     Ok(Encoded::from_bytes(Bytes::from(answer)))

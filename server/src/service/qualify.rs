@@ -41,6 +41,6 @@ pub(crate) fn answer(
 /// The request's way in: read in place, validated, converted to the
 /// engine's lead record (borrowing the request's text) and `as_of`.
 pub(crate) fn lead_in<'a>(limits: &Limits, request: &'a [u8]) -> Result<(Record<'a>, i64), RequestError> {
-    let wire::Single { lead, as_of } = wire::single(request, "QualifyRequest")?;
+    let wire::Single { lead, as_of } = wire::single(request, "QualifyRequest", wire::Caps::of(limits))?;
     Ok(lead::lead_and_as_of(lead, as_of, limits)?)
 }

@@ -183,11 +183,11 @@ async fn decide_group(
         let mut replies = Vec::with_capacity(group.len());
         for (index, message) in (first..).zip(&group) {
             deadline.check()?;
-            let wire::Single { lead, as_of } = match wire::single(message.as_bytes(), "QualifyStreamRequest")
-            {
-                Ok(message) => message,
-                Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
-            };
+            let wire::Single { lead, as_of } =
+                match wire::single(message.as_bytes(), "QualifyStreamRequest", wire::Caps::of(&limits)) {
+                    Ok(message) => message,
+                    Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
+                };
             let answer = lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
                 |(record, as_of_ms)| {
                     guarded(|| engine.qualify_with(&record, as_of_ms, |d| encode::stream_decided(index, &d)))

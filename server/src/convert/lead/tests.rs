@@ -19,7 +19,7 @@ fn lead_and_as_of(
     limits: &Limits,
 ) -> Result<(LeadRecord, i64), Violations> {
     let bytes = pb::QualifyRequest { lead, as_of }.encode_to_vec();
-    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
+    let read = wire::single(&bytes, "QualifyRequest", wire::Caps::of(limits)).expect("the request reads");
     super::lead_and_as_of(read.lead, read.as_of, limits)
         .map(|(record, as_of_ms)| (record.into_owned(), as_of_ms))
 }
@@ -27,8 +27,8 @@ fn lead_and_as_of(
 /// Lead `index` of a batch, as a client sends it.
 fn batch_lead(index: usize, lead: pb::Lead, limits: &Limits) -> Result<LeadRecord, Violations> {
     let bytes = pb::QualifyBatchRequest { leads: vec![lead], as_of: None }.encode_to_vec();
-    let read = wire::batch(&bytes).expect("the request reads");
-    let lead = read.leads.into_iter().next().expect("one lead");
+    let read = wire::batch(&bytes, limits.max_batch_size, wire::Caps::of(limits)).expect("the request reads");
+    let lead = read.leads[0].read(wire::Caps::of(limits)).expect("the lead reads");
     super::batch_lead(index, lead, limits).map(LeadRecord::into_owned)
 }
 
@@ -549,8 +549,9 @@ fn a_repeated_attribute_key_counts_once_and_its_last_value_wins() {
     second.attributes.insert("k0".to_owned(), text_value("gold"));
     let mut bytes = pb::QualifyRequest { lead: Some(first), as_of: at(T0) }.encode_to_vec();
     bytes.extend(pb::QualifyRequest { lead: Some(second), as_of: None }.encode_to_vec());
-    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
-    assert_eq!(read.lead.as_ref().map(|l| l.attributes.len()), Some(MAX_LIST_ITEMS + 1));
+    let read = wire::single(&bytes, "QualifyRequest", wire::Caps::of(&Limits::default()))
+        .expect("the request reads");
+    assert_eq!(read.lead.as_ref().map(|l| l.attributes.entries.len()), Some(MAX_LIST_ITEMS + 1));
     let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
     assert_eq!(record.attributes.len(), MAX_LIST_ITEMS);
     assert_eq!(record.attributes["k0"], AttributeValue::Text(Cow::Borrowed("gold")));
@@ -563,7 +564,8 @@ fn text_that_needs_no_change_borrows_the_request() {
     contact(&mut lead).email = "Ana@Example.com".to_owned();
     lead.events[0].campaign = " spring launch ".to_owned();
     let bytes = pb::QualifyRequest { lead: Some(lead), as_of: at(T0 + 3600) }.encode_to_vec();
-    let read = wire::single(&bytes, "QualifyRequest").expect("the request reads");
+    let read = wire::single(&bytes, "QualifyRequest", wire::Caps::of(&Limits::default()))
+        .expect("the request reads");
     let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
     let borrowed =
         |text: &Cow<'_, str>| matches!(text, Cow::Borrowed(t) if bytes.as_ptr_range().contains(&t.as_ptr()));
@@ -599,7 +601,8 @@ fn attributes_sent_out_of_key_order_are_checked_in_key_order() {
     let mut request = vec![0x0a];
     prost::encoding::encode_varint(lead.len() as u64, &mut request);
     request.extend(&lead);
-    let read = wire::single(&request, "QualifyRequest").expect("the request reads");
+    let read = wire::single(&request, "QualifyRequest", wire::Caps::of(&Limits::default()))
+        .expect("the request reads");
     let err = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect_err("no values");
     let paths: Vec<_> = err.kept().iter().map(|v| v.field.as_str()).collect();
     assert_eq!(paths, [r#"lead.attributes["a"]"#, r#"lead.attributes["b"]"#]);
@@ -612,7 +615,8 @@ fn attributes_sent_out_of_key_order_are_checked_in_key_order() {
     let mut request = vec![0x0a];
     prost::encoding::encode_varint(lead.len() as u64, &mut request);
     request.extend(&lead);
-    let read = wire::single(&request, "QualifyRequest").expect("the request reads");
+    let read = wire::single(&request, "QualifyRequest", wire::Caps::of(&Limits::default()))
+        .expect("the request reads");
     let (record, _) = super::lead_and_as_of(read.lead, read.as_of, &Limits::default()).expect("valid");
     assert_eq!(record.attributes.keys().collect::<Vec<_>>(), ["a", "b"]);
     assert_eq!(record.attributes["a"], AttributeValue::Bool(true));

@@ -12,7 +12,7 @@ use prost_types::Timestamp;
 use super::*;
 
 fn pb_lead(lead: &Lead<'_>) -> pb::Lead {
-    let Lead { lead_id, contact, company, bant, events, product_usage, attributes } = lead;
+    let Lead { lead_id, contact, company, bant, events, product_usage, attributes, caps: _ } = lead;
     pb::Lead {
         lead_id: (*lead_id).to_owned(),
         contact: contact.as_ref().map(|c| pb::Contact {
@@ -29,7 +29,7 @@ fn pb_lead(lead: &Lead<'_>) -> pb::Lead {
             employee_count: c.employee_count,
             annual_revenue: c.annual_revenue,
             region: c.region.to_owned(),
-            technologies: c.technologies.iter().map(|t| (*t).to_owned()).collect(),
+            technologies: c.technologies.kept.iter().map(|t| (*t).to_owned()).collect(),
         }),
         bant: bant.as_ref().map(|b| pb::Bant {
             budget_status: b.budget_status,
@@ -39,6 +39,7 @@ fn pb_lead(lead: &Lead<'_>) -> pb::Lead {
             timeline_days: b.timeline_days,
         }),
         events: events
+            .kept
             .iter()
             .map(|e| pb::Event {
                 r#type: e.r#type,
@@ -58,13 +59,14 @@ fn pb_lead(lead: &Lead<'_>) -> pb::Lead {
             active_days_prev_30: u.active_days_prev_30,
             seats: u.seats,
             invited_teammates: u.invited_teammates,
-            features_adopted: u.features_adopted.iter().map(|t| (*t).to_owned()).collect(),
+            features_adopted: u.features_adopted.kept.iter().map(|t| (*t).to_owned()).collect(),
             plan_limit_hits: u.plan_limit_hits,
             plan: u.plan.to_owned(),
             trial_ends_at: u.trial_ends_at,
         }),
         // Later entries of a key replace earlier ones, as in prost's map.
         attributes: attributes
+            .entries
             .iter()
             .map(|(key, value)| {
                 use pb::attribute_value::Kind;
@@ -82,15 +84,20 @@ fn pb_lead(lead: &Lead<'_>) -> pb::Lead {
 
 /// What this reader makes of `bytes` as a `QualifyRequest`, in prost's terms.
 fn read_single(bytes: &[u8]) -> Result<pb::QualifyRequest, String> {
-    single(bytes, "QualifyRequest")
+    single(bytes, "QualifyRequest", Caps::NONE)
         .map(|r| pb::QualifyRequest { lead: r.lead.as_ref().map(pb_lead), as_of: r.as_of })
         .map_err(|e| e.to_string())
 }
 
+/// A batch scanned, then each lead read in order, as the server reads it.
 fn read_batch(bytes: &[u8]) -> Result<pb::QualifyBatchRequest, String> {
-    batch(bytes)
-        .map(|r| pb::QualifyBatchRequest { leads: r.leads.iter().map(pb_lead).collect(), as_of: r.as_of })
-        .map_err(|e| e.to_string())
+    let scanned = batch(bytes, usize::MAX, Caps::NONE).map_err(|e| e.to_string())?;
+    assert_eq!(scanned.lead_count, scanned.leads.len());
+    let leads = scanned.leads.iter().map(|lead| lead.read(Caps::NONE).map(|lead| pb_lead(&lead)));
+    Ok(pb::QualifyBatchRequest {
+        leads: leads.collect::<Result<_, _>>().map_err(|e| e.to_string())?,
+        as_of: scanned.as_of,
+    })
 }
 
 fn prost_single(bytes: &[u8]) -> Result<pb::QualifyRequest, String> {
@@ -198,10 +205,10 @@ fn a_lead_with_every_field_set_reads_as_prost_reads_it() {
 #[test]
 fn text_borrows_the_request_bytes() {
     let bytes = pb::QualifyRequest { lead: Some(every_field()), as_of: None }.encode_to_vec();
-    let read = single(&bytes, "QualifyRequest").expect("reads");
+    let read = single(&bytes, "QualifyRequest", Caps::NONE).expect("reads");
     let lead = read.lead.expect("a lead");
     let range = bytes.as_ptr_range();
-    for text in [lead.lead_id, lead.events[0].campaign, lead.contact.expect("contact").email] {
+    for text in [lead.lead_id, lead.events.kept[0].campaign, lead.contact.expect("contact").email] {
         assert!(range.contains(&text.as_ptr()), "{text:?} is not in the request's bytes");
     }
 }
@@ -228,7 +235,7 @@ fn errors_name_the_message_and_field_as_prost_does() {
     assert!(error.contains("QualifyRequest.lead"), "{error}");
     assert_eq!(Err(error), prost_single(&bytes));
     // The name given is the one reported.
-    let error = single(&bytes, "ExplainRequest").expect_err("not UTF-8").to_string();
+    let error = single(&bytes, "ExplainRequest", Caps::NONE).expect_err("not UTF-8").to_string();
     assert!(error.contains("ExplainRequest.lead"), "{error}");
 }
 
@@ -440,12 +447,13 @@ fn a_batch_lead_holds_room_for_its_own_events_only() {
     // Each lead's lists grow with what it holds, not with the bytes left in
     // the request (a guess from those once reserved megabytes per batch).
     let workload = Workload::generate(42, 200, 100, Shape::Attributed);
-    let read = batch(&workload.batches[0]).expect("reads");
+    let read = batch(&workload.batches[0], usize::MAX, Caps::NONE).expect("reads");
     assert_eq!(read.leads.len(), 100);
     for lead in &read.leads {
-        let (events, room) = (lead.events.len(), lead.events.capacity());
+        let lead = lead.read(Caps::NONE).expect("reads");
+        let (events, room) = (lead.events.kept.len(), lead.events.kept.capacity());
         assert!(room <= 2 * events.max(4), "room for {room} events, {events} read");
-        let (entries, room) = (lead.attributes.len(), lead.attributes.capacity());
+        let (entries, room) = (lead.attributes.entries.len(), lead.attributes.entries.capacity());
         assert!(room <= 2 * entries.max(4), "room for {room} entries, {entries} read");
     }
 }
@@ -457,4 +465,108 @@ fn a_thousand_events_read_whole() {
     let bytes = pb::QualifyRequest { lead: Some(lead), as_of: None }.encode_to_vec();
     agree(&bytes);
     assert_eq!(read_single(&bytes).expect("reads").lead.map(|l| l.events.len()), Some(1000));
+}
+
+/// `count` copies of an empty value of field `number` (two bytes each).
+fn empties(number: u8, count: usize) -> Vec<u8> {
+    [(number << 3) | 2, 0].repeat(count)
+}
+
+/// `value` as length-delimited field `number`.
+fn field(number: u8, value: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![(number << 3) | 2];
+    prost::encoding::encode_varint(value.len() as u64, &mut bytes);
+    bytes.extend_from_slice(value);
+    bytes
+}
+
+#[test]
+fn lists_keep_up_to_their_caps_and_count_every_element() {
+    let caps = Caps { events: 3, items: 2, attribute_keys: 4 };
+    let mut lead = empties(5, 10);
+    lead.extend(field(3, &empties(7, 9)));
+    lead.extend(field(6, &empties(7, 7)));
+    let bytes = field(1, &lead);
+    let read = single(&bytes, "QualifyRequest", caps).expect("reads").lead.expect("a lead");
+    assert_eq!((read.events.kept.len(), read.events.count), (3, 10));
+    let company = read.company.expect("a company");
+    assert_eq!((company.technologies.kept.len(), company.technologies.count), (2, 9));
+    let usage = read.product_usage.expect("product usage");
+    assert_eq!((usage.features_adopted.kept.len(), usage.features_adopted.count), (2, 7));
+    // Uncapped, the same bytes read as prost reads them.
+    agree(&bytes);
+}
+
+/// Attribute entries `key=value` (text), in the order given.
+fn attribute_entries(entries: &[(&str, &str)]) -> Vec<u8> {
+    entries
+        .iter()
+        .flat_map(|(key, value)| {
+            field(7, &[field(1, key.as_bytes()), field(2, &field(1, value.as_bytes()))].concat())
+        })
+        .collect()
+}
+
+#[test]
+fn attributes_reduced_while_read_keep_each_keys_last_value() {
+    // Four keys allowed: entries are reduced each time sixteen are held.
+    let caps = Caps { events: 0, items: 0, attribute_keys: 4 };
+    let mut entries = Vec::new();
+    for round in 0..20 {
+        for key in ["d", "b", "a", "c"] {
+            entries.push((key, if round == 19 { "last" } else { "earlier" }));
+        }
+    }
+    entries.push(("b", "very last"));
+    let bytes = field(1, &attribute_entries(&entries));
+    let mut read = single(&bytes, "QualifyRequest", caps).expect("reads").lead.expect("a lead").attributes;
+    assert!(!read.over);
+    assert!(read.entries.len() < entries.len(), "reduced while read: {} entries", read.entries.len());
+    latest_per_key(&mut read.entries);
+    let text = |value| AttributeValue::Text(value);
+    assert_eq!(
+        read.entries,
+        [("a", text("last")), ("b", text("very last")), ("c", text("last")), ("d", text("last"))]
+    );
+}
+
+#[test]
+fn attributes_past_their_cap_of_keys_stop_being_kept() {
+    let caps = Caps { events: 0, items: 0, attribute_keys: 4 };
+    let keys: Vec<String> = (0..100).map(|i| format!("k{i:02}")).collect();
+    let entries: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+    let bytes = field(1, &attribute_entries(&entries));
+    let read = single(&bytes, "QualifyRequest", caps).expect("reads").lead.expect("a lead").attributes;
+    assert!(read.over);
+    assert_eq!(read.entries.len(), 16, "the sixteen read before the reduction that found too many keys");
+}
+
+#[test]
+fn a_batch_keeps_its_first_leads_counts_them_all_and_reads_none_past_the_cap() {
+    let good = field(1, &field(1, b"l-1"));
+    // A lead whose only field claims more bytes than the lead holds.
+    let broken = field(1, &[0x0a, 0x7f]);
+    let bytes = [good.repeat(3), broken.clone()].concat();
+    let scanned = batch(&bytes, 3, Caps::NONE).expect("leads past the cap are not read");
+    assert_eq!((scanned.leads.len(), scanned.lead_count), (3, 4));
+    for lead in &scanned.leads {
+        assert_eq!(lead.read(Caps::NONE).expect("reads").lead_id, "l-1");
+    }
+    // Within the cap, the broken lead fails as prost fails on it.
+    let scanned = batch(&bytes, 4, Caps::NONE).expect("its framing is sound");
+    let error = scanned.leads[3].read(Caps::NONE).expect_err("broken").to_string();
+    assert_eq!(Err(error), prost_batch(&bytes).map(|_| ()));
+}
+
+#[test]
+fn a_malformed_batch_gives_the_first_error_in_its_bytes() {
+    // A broken lead, then a malformed as_of: the scan, which does not read
+    // leads, finds the second; prost, and so this reader, reports the first.
+    let broken = field(1, &[0x0a, 0x7f]);
+    let bad_as_of = [0x12, 0x02, 0x08, 0x80];
+    let bytes = [broken, bad_as_of.to_vec()].concat();
+    let ours = batch(&bytes, usize::MAX, Caps::NONE).map(|_| ()).map_err(|e| e.to_string());
+    let theirs = prost_batch(&bytes).map(|_| ());
+    assert!(theirs.as_ref().is_err_and(|e| e.contains("QualifyBatchRequest.leads")), "{theirs:?}");
+    assert_eq!(ours, theirs);
 }
