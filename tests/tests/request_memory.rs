@@ -6,7 +6,8 @@
 //! 16 MiB message limit could once make `hqld` hold gigabytes before the limit
 //! it broke was even checked: 8,000,000 empty leads took its peak resident
 //! memory to 5.2 GB, 8,000,000 empty events to 1.5 GB. Each case here sends
-//! such a request through a real client, checks it is refused (or, for a
+//! such a request through a real client (by each deciding RPC: Qualify,
+//! Explain, QualifyStream, QualifyBatch), checks it is refused (or, for a
 //! batch whose every lead is within limits, answered lead by lead) with
 //! the limit named and the count exact, and checks the server's peak
 //! resident memory (VmHWM) stays within [`PEAK_BUDGET_KIB`]: a bound on
@@ -56,10 +57,32 @@ async fn grpc(server: &Hqld) -> Grpc<Channel> {
 }
 
 async fn qualify(grpc: &mut Grpc<Channel>, request: Bytes) -> tonic::Status {
+    unary_refused::<pb::QualifyResponse>(grpc, wire::QUALIFY, request).await
+}
+
+/// The status unary `rpc`, whose answer would be an `R`, refuses `request` with.
+async fn unary_refused<R: prost::Message + Default + Send + 'static>(
+    grpc: &mut Grpc<Channel>,
+    rpc: &'static str,
+    request: Bytes,
+) -> tonic::Status {
     grpc.ready().await.expect("ready");
-    grpc.unary(Request::new(request), wire::path(wire::QUALIFY), RawCodec::<pb::QualifyResponse>::default())
-        .await
-        .expect_err("refused")
+    grpc.unary(Request::new(request), wire::path(rpc), RawCodec::<R>::default()).await.err().expect("refused")
+}
+
+/// `message` (a `QualifyStreamRequest`'s bytes) alone on a QualifyStream, and its one reply.
+async fn stream_one(grpc: &mut Grpc<Channel>, message: Bytes) -> pb::QualifyStreamResponse {
+    grpc.ready().await.expect("ready");
+    let outgoing = tokio_stream::iter([message]);
+    let call = grpc.streaming(
+        Request::new(outgoing),
+        wire::path(wire::QUALIFY_STREAM),
+        RawCodec::<pb::QualifyStreamResponse>::default(),
+    );
+    let mut replies = call.await.expect("the stream opens").into_inner();
+    let reply = replies.message().await.expect("a reply").expect("one reply");
+    assert!(replies.message().await.expect("the stream ends cleanly").is_none());
+    reply.message
 }
 
 async fn qualify_batch(
@@ -114,6 +137,26 @@ async fn lists_at_the_message_limit_are_refused_within_a_fixed_memory_budget() {
     assert_eq!(
         violation(&violations, "lead.events[0].type"),
         "is required (EVENT_TYPE_UNSPECIFIED is refused)"
+    );
+
+    // The same lead through Explain and as a QualifyStream message, which
+    // read their lead as Qualify does.
+    let status =
+        unary_refused::<pb::ExplainResponse>(&mut grpc, wire::EXPLAIN, qualify_request(&empties(5, COUNT)))
+            .await;
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(
+        violation(&field_violations(&status), "lead.events"),
+        format!("must have at most 10000 events, got {COUNT}")
+    );
+    let reply = stream_one(&mut grpc, qualify_request(&empties(5, COUNT))).await;
+    let Some(pb::qualify_batch_result::Outcome::Error(status)) = reply.result.and_then(|r| r.outcome) else {
+        panic!("a streamed lead of {COUNT} events was not refused");
+    };
+    assert_eq!(status.code, Code::InvalidArgument as i32);
+    assert_eq!(
+        violation(&rpc_field_violations(&status), "lead.events"),
+        format!("must have at most 10000 events, got {COUNT}")
     );
 
     // 8,000,000 empty technologies.
