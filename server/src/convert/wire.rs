@@ -157,7 +157,9 @@ impl<T> Push<T> for Capped<T> {
 /// cut at a limit. Instead, each time `4 x attribute_keys` entries are
 /// held they are reduced to the latest of each key ([`latest_per_key`]);
 /// once more than `attribute_keys` distinct keys remain, the map will be
-/// refused whatever follows, and later entries are read but not kept.
+/// refused whatever follows, and later entries are read but not kept (so
+/// the kept entries' own violations may name a value a later entry would
+/// have replaced; the count is what the caller must fix first).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Attributes<'a> {
     /// Entries in arrival order, repeated keys included (or, after a

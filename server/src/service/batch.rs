@@ -101,13 +101,14 @@ fn decide_all(
     stopped: &AtomicBool,
 ) -> Result<Vec<u8>, RequestError> {
     let count = leads.len();
+    let caps = wire::Caps::of(limits);
     let mut answer = Vec::new();
     for (index, lead) in leads.into_iter().enumerate() {
         if stopped.load(Ordering::Relaxed) {
             return Err(RequestError::Cancelled);
         }
         deadline.check()?;
-        let lead = lead.read(wire::Caps::of(limits))?;
+        let lead = lead.read(caps)?;
         let start = answer.len();
         let decided = lead::batch_lead(index, lead, limits).map_err(RequestError::from).and_then(|record| {
             guarded(|| {
