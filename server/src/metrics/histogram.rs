@@ -212,6 +212,13 @@ mod tests {
         Key::from_parts("call_seconds", labels)
     }
 
+    /// What `/metrics` would show of `histograms`.
+    fn rendered(histograms: &Histograms) -> String {
+        let mut out = String::new();
+        histograms.render(&mut out);
+        out
+    }
+
     #[test]
     fn values_are_counted_in_their_buckets_and_rendered_cumulatively() {
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
@@ -220,8 +227,7 @@ mod tests {
         for value in [0.0005, 0.001, 0.002, 0.05, 0.05, 7.0, f64::NAN] {
             series.record(value);
         }
-        let mut out = String::new();
-        histograms.render(&mut out);
+        let out = rendered(&histograms);
         let expected = "\
 # HELP call_seconds Seconds a call took.\\nOne line.
 # TYPE call_seconds histogram
@@ -251,8 +257,7 @@ call_seconds_count{method=\"Qualify\"} 7
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
         histograms.describe("other_seconds", "Not configured.");
         histograms.register(&Key::from_name("other_seconds")).record(0.007);
-        let mut out = String::new();
-        histograms.render(&mut out);
+        let out = rendered(&histograms);
         assert!(out.contains("# TYPE other_seconds histogram\n"), "{out}");
         assert!(out.contains("other_seconds_bucket{le=\"0.005\"} 0\n"), "{out}");
         assert!(out.contains("other_seconds_bucket{le=\"0.01\"} 1\n"), "{out}");
@@ -271,8 +276,7 @@ call_seconds_count{method=\"Qualify\"} 7
             })
             .collect();
         threads.into_iter().for_each(|t| t.join().expect("recorded"));
-        let mut out = String::new();
-        histograms.render(&mut out);
+        let out = rendered(&histograms);
         let total = 1000 * (SHARDS as u64 + 3);
         assert!(out.contains(&format!("call_seconds_bucket{{le=\"0.01\"}} {total}\n")), "{out}");
         assert!(out.contains(&format!("call_seconds_count {total}\n")), "{out}");
@@ -290,8 +294,7 @@ call_seconds_count{method=\"Qualify\"} 7
         let histograms = Histograms::new(&[("call_seconds", BOUNDS)]);
         let series = histograms.register(&key(&[("scorer", "a\"b\\c\nd")]));
         series.record(0.5);
-        let mut out = String::new();
-        histograms.render(&mut out);
+        let out = rendered(&histograms);
         assert!(out.contains("call_seconds_count{scorer=\"a\\\"b\\\\c\\nd\"} 1\n"), "{out}");
     }
 
@@ -301,8 +304,7 @@ call_seconds_count{method=\"Qualify\"} 7
         // first scrape; a name nothing registered is left out.
         let histograms = Histograms::new(&[("call_seconds", BOUNDS), ("unused_seconds", BOUNDS)]);
         let _registered = histograms.register(&key(&[("scorer", "intent")]));
-        let mut out = String::new();
-        histograms.render(&mut out);
+        let out = rendered(&histograms);
         assert!(out.contains("call_seconds_bucket{scorer=\"intent\",le=\"0.001\"} 0\n"), "{out}");
         assert!(out.contains("call_seconds_bucket{scorer=\"intent\",le=\"+Inf\"} 0\n"), "{out}");
         assert!(out.contains("call_seconds_sum{scorer=\"intent\"} 0\n"), "{out}");
