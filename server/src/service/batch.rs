@@ -68,7 +68,7 @@ pub(crate) fn answer(
         count.set(lead_count);
     }
     let as_of_ms = call_as_of(limits, lead_count, as_of)?;
-    let answer = decide_all(engine, limits, leads, as_of_ms, deadline, stopped)?;
+    let answer = decide_all(engine, limits, caps, leads, as_of_ms, deadline, stopped)?;
     Ok(Encoded::from_bytes(Bytes::from(answer)))
 }
 
@@ -95,13 +95,13 @@ fn call_as_of(limits: &Limits, leads: usize, as_of: Option<Timestamp>) -> Result
 fn decide_all(
     engine: &Engine,
     limits: &Limits,
+    caps: wire::Caps,
     leads: Vec<wire::LeadBytes<'_>>,
     as_of_ms: i64,
     deadline: Deadline,
     stopped: &AtomicBool,
 ) -> Result<Vec<u8>, RequestError> {
     let count = leads.len();
-    let caps = wire::Caps::of(limits);
     let mut answer = Vec::new();
     for (index, lead) in leads.into_iter().enumerate() {
         if stopped.load(Ordering::Relaxed) {

@@ -180,11 +180,12 @@ async fn decide_group(
     let engine = engine.get();
     let limits = *limits;
     let decided = decide(deadline, move || {
+        let caps = wire::Caps::of(&limits);
         let mut replies = Vec::with_capacity(group.len());
         for (index, message) in (first..).zip(&group) {
             deadline.check()?;
             let wire::Single { lead, as_of } =
-                match wire::single(message.as_bytes(), "QualifyStreamRequest", wire::Caps::of(&limits)) {
+                match wire::single(message.as_bytes(), "QualifyStreamRequest", caps) {
                     Ok(message) => message,
                     Err(error) => return Ok(Answered { replies, undecodable: Some(error.into()) }),
                 };
