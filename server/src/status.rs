@@ -53,6 +53,18 @@ pub(crate) enum RequestError {
     /// tonic answers it for the methods it decodes itself.
     #[error(transparent)]
     Undecodable(#[from] prost::DecodeError),
+    /// The answer would be larger than `limits.max_message_bytes`. tonic's
+    /// encoder would refuse to send it anyway, with OUT_OF_RANGE and a
+    /// generic message; refused here instead, the caller learns which limit
+    /// it met and what to change, and a batch stops deciding leads whose
+    /// answers could not be sent.
+    #[error("the answer is larger than limits.max_message_bytes ({limit} bytes): {what}")]
+    AnswerTooLarge {
+        /// `limits.max_message_bytes`.
+        limit: usize,
+        /// How large, or where it passed the limit, and what to change.
+        what: String,
+    },
 }
 
 impl From<Violations> for RequestError {
@@ -70,6 +82,7 @@ impl RequestError {
             RequestError::Cancelled => Code::Cancelled,
             RequestError::Unavailable(_) => Code::Unavailable,
             RequestError::Internal(_) | RequestError::Undecodable(_) => Code::Internal,
+            RequestError::AnswerTooLarge { .. } => Code::OutOfRange,
         }
     }
 }
@@ -90,7 +103,8 @@ impl From<RequestError> for Status {
             | RequestError::Cancelled
             | RequestError::Unavailable(_)
             | RequestError::Internal(_)
-            | RequestError::Undecodable(_) => Status::new(code, message),
+            | RequestError::Undecodable(_)
+            | RequestError::AnswerTooLarge { .. } => Status::new(code, message),
         }
     }
 }
@@ -106,7 +120,8 @@ pub(crate) fn rpc_status(error: RequestError) -> tonic_types::pb::Status {
         | RequestError::Cancelled
         | RequestError::Unavailable(_)
         | RequestError::Internal(_)
-        | RequestError::Undecodable(_) => Vec::new(),
+        | RequestError::Undecodable(_)
+        | RequestError::AnswerTooLarge { .. } => Vec::new(),
     };
     tonic_types::pb::Status { code, message, details }
 }
@@ -251,6 +266,7 @@ mod tests {
             (RequestError::Unavailable("pool closed".into()), Code::Unavailable),
             (RequestError::Internal("engine panicked".into()), Code::Internal),
             (RequestError::Undecodable(undecodable()), Code::Internal),
+            (RequestError::AnswerTooLarge { limit: 1024, what: "it is 2048 bytes".into() }, Code::OutOfRange),
         ];
         for (error, code) in cases {
             let message = error.to_string();
@@ -295,6 +311,9 @@ mod tests {
                 RequestError::Unavailable(s) => RequestError::Unavailable(s.clone()),
                 RequestError::Internal(s) => RequestError::Internal(s.clone()),
                 RequestError::Undecodable(_) => RequestError::Undecodable(undecodable()),
+                RequestError::AnswerTooLarge { limit, what } => {
+                    RequestError::AnswerTooLarge { limit: *limit, what: what.clone() }
+                }
             }
         }
     }

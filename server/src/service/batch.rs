@@ -120,9 +120,19 @@ fn decide_all(
             answer.truncate(start);
             encode::put_result(&mut answer, 1, &failed(error));
         }
+        if answer.len() > limits.max_message_bytes {
+            // It could not be sent: the leads after this one are not decided.
+            return Err(RequestError::AnswerTooLarge {
+                limit: limits.max_message_bytes,
+                what: format!(
+                    "it passed that with the result of leads[{index}], lead {} of {count}; send fewer leads per call",
+                    index + 1
+                ),
+            });
+        }
         if index == 0 {
             // The rest are about the size of the first.
-            answer.reserve(answer.len() * (count - 1));
+            answer.reserve((answer.len() * (count - 1)).min(limits.max_message_bytes));
         }
     }
     Ok(answer)

@@ -10,7 +10,7 @@ use hql_qualifier::Engine;
 use prost::bytes::Bytes;
 use tonic::Request;
 
-use super::{QualificationService, decide};
+use super::{QualificationService, decide, sendable};
 use crate::config::Limits;
 use crate::convert::{encode, lead, wire};
 use crate::deadline::Deadline;
@@ -40,5 +40,6 @@ pub(crate) fn answer(
         wire::single(request.as_bytes(), "ExplainRequest", wire::Caps::of(limits))?;
     let (record, as_of_ms) = lead::lead_and_as_of(lead, as_of, limits)?;
     let answer = engine.explain_with(&record, as_of_ms, encode::explain_response);
+    let answer = sendable(answer, limits, "Qualify answers with the decision alone, or raise the limit")?;
     Ok(Encoded::from_bytes(Bytes::from(answer)))
 }

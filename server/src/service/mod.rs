@@ -112,6 +112,20 @@ async fn decide<T: Send + 'static>(
     }
 }
 
+/// `answer`, if it can be sent: tonic's encoder refuses a message larger
+/// than `limits.max_message_bytes`, so one that is gets the error that says
+/// so in the service's words ([`RequestError::AnswerTooLarge`]), `advice`
+/// saying what the caller can change.
+fn sendable(answer: Vec<u8>, limits: &Limits, advice: &str) -> Result<Vec<u8>, RequestError> {
+    if answer.len() <= limits.max_message_bytes {
+        return Ok(answer);
+    }
+    Err(RequestError::AnswerTooLarge {
+        limit: limits.max_message_bytes,
+        what: format!("it is {} bytes; {advice}", answer.len()),
+    })
+}
+
 /// A blocking task that did not return: it panicked outside [`guarded`]
 /// (a bug), or the runtime is shutting down and dropped it.
 fn join_error(error: &JoinError) -> RequestError {

@@ -6,7 +6,7 @@ use hql_qualifier::Engine;
 use prost::bytes::Bytes;
 use tonic::Request;
 
-use super::{QualificationService, decide};
+use super::{QualificationService, decide, sendable};
 use crate::config::Limits;
 use crate::convert::lead::{self, Record};
 use crate::convert::{encode, wire};
@@ -35,6 +35,7 @@ pub(crate) fn answer(
 ) -> Result<Encoded<pb::QualifyResponse>, RequestError> {
     let (record, as_of_ms) = lead_in(limits, request.as_bytes())?;
     let answer = engine.qualify_with(&record, as_of_ms, |d| encode::qualify_response(&d));
+    let answer = sendable(answer, limits, "raise the limit")?;
     Ok(Encoded::from_bytes(Bytes::from(answer)))
 }
 

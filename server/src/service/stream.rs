@@ -27,7 +27,7 @@ use tonic::{Request, Status, Streaming};
 use tracing::Instrument;
 
 use super::batch::failed;
-use super::{QualificationService, decide, guarded};
+use super::{QualificationService, decide, guarded, sendable};
 use crate::config::Limits;
 use crate::convert::{encode, lead, wire};
 use crate::current::CurrentEngine;
@@ -192,6 +192,7 @@ async fn decide_group(
             let answer = lead::lead_and_as_of(lead, as_of, &limits).map_err(RequestError::from).and_then(
                 |(record, as_of_ms)| {
                     guarded(|| engine.qualify_with(&record, as_of_ms, |d| encode::stream_decided(index, &d)))
+                        .and_then(|answer| sendable(answer, &limits, "raise the limit"))
                 },
             );
             replies.push(match answer {
