@@ -55,10 +55,12 @@ thread_local! {
     static POOL: RefCell<Pool> = RefCell::new(Pool::default());
 }
 
+#[inline]
 fn take<T>(pick: impl FnOnce(&mut Pool) -> Option<T>) -> Option<T> {
     POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| pick(&mut p))).ok().flatten()
 }
 
+#[inline]
 fn keep(put: impl FnOnce(&mut Pool)) {
     let _ = POOL.try_with(|p| {
         if let Ok(mut p) = p.try_borrow_mut() {
@@ -74,11 +76,13 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T) {
 }
 
 /// An empty string with room for a message.
+#[inline]
 pub(crate) fn string() -> String {
     take(|p| p.strings.pop()).unwrap_or_else(|| String::with_capacity(STRING_START))
 }
 
 /// An empty list of event indexes (no allocation when the pool is empty).
+#[inline]
 pub(crate) fn indexes() -> Vec<u32> {
     take(|p| p.indexes.pop()).unwrap_or_default()
 }
@@ -102,6 +106,7 @@ pub struct EventIndexes(Vec<u32>);
 
 impl EventIndexes {
     /// An empty list, with a buffer from this thread's pool if it has one.
+    #[inline]
     pub fn new() -> EventIndexes {
         EventIndexes(indexes())
     }

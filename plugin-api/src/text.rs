@@ -199,35 +199,41 @@ pub struct Line(String);
 impl Line {
     /// An empty line with room for a typical message (a buffer reused from
     /// an earlier score on this thread when there is one).
+    #[inline]
     pub fn new() -> Line {
         Line(crate::pool::string())
     }
 
     /// Appends text.
+    #[inline]
     pub fn s(mut self, text: &str) -> Line {
         self.0.push_str(text);
         self
     }
 
     /// Appends one character.
+    #[inline]
     pub fn c(mut self, c: char) -> Line {
         self.0.push(c);
         self
     }
 
     /// Appends [`num`]`(x)`: at most two decimals, no trailing zeros.
+    #[inline]
     pub fn num(mut self, x: f64) -> Line {
         push_num(&mut self.0, x);
         self
     }
 
     /// Appends a whole number, no separators: `1234`.
+    #[inline]
     pub fn int(mut self, n: i64) -> Line {
         push_int(&mut self.0, n);
         self
     }
 
     /// Appends a whole count with thousands separators: `5,000`.
+    #[inline]
     pub fn count(mut self, n: i64) -> Line {
         push_count(&mut self.0, n);
         self
@@ -236,6 +242,7 @@ impl Line {
     /// Appends `n`, with thousands separators like [`Line::count`], and the
     /// noun agreeing with it: `1 event`, `3 events`, `1,500 events`. For
     /// `1500 events` write `.int(n).s(" events")`.
+    #[inline]
     pub fn count_of(mut self, n: usize, one: &str, many: &str) -> Line {
         push_count(&mut self.0, i64::try_from(n).unwrap_or(i64::MAX));
         self.0.push(' ');
@@ -244,6 +251,7 @@ impl Line {
     }
 
     /// Appends [`pct`]`(share)`: `70%`.
+    #[inline]
     pub fn pct(mut self, share: f64) -> Line {
         push_num(&mut self.0, share * 100.0);
         self.0.push('%');
@@ -251,28 +259,33 @@ impl Line {
     }
 
     /// Appends [`usd`]`(amount)`: `$40,000`.
+    #[inline]
     pub fn usd(mut self, amount: f64) -> Line {
         push_usd(&mut self.0, amount);
         self
     }
 
     /// Appends [`usd_compact`]`(amount)`: `$5M`, `$1.3B`.
+    #[inline]
     pub fn usd_compact(mut self, amount: f64) -> Line {
         push_usd_compact(&mut self.0, amount);
         self
     }
 
     /// Appends what `more` writes when `condition` holds.
+    #[inline]
     pub fn when(self, condition: bool, more: impl FnOnce(Line) -> Line) -> Line {
         if condition { more(self) } else { self }
     }
 
     /// The message so far.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The message.
+    #[inline]
     pub fn into_string(self) -> String {
         self.0
     }
