@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Instructions per lead in the in-process pipeline, counted by callgrind.
+#
+# On a shared two-core VM the pipeline benchmark's time moves by 10-30 %
+# between runs of the same binary, so a change worth 2-4 % cannot be seen in
+# it without many alternated rounds. An instruction count does not move:
+# this runs the pipeline benchmark under valgrind's callgrind and prints,
+# per call, the instructions of the decision's parts (each function with
+# what it calls), the same from run to run within about 0.3 %. Fewer
+# instructions is not the same as less time (cache misses, branch
+# mispredictions and the allocator's locks are not counted), so a change
+# that this shows as a gain is then timed as well; what it settles is
+# whether a change does less work, and where.
+#
+# Usage: benches/instructions.sh [FILTER]   (default: qualify/dynamic)
+#   FILTER: a pipeline benchmark (`qualify/dynamic`, `qualify/static`,
+#           `explain/dynamic`, ...).
+# INSTRUCTIONS_SECONDS: criterion's --profile-time under valgrind (default 3;
+#                       about 5,000 leads on a 2 GHz core).
+# INSTRUCTIONS_OUT: where callgrind's output goes (default target/instructions).
+# Needs: valgrind (Debian: apt-get install valgrind). Under valgrind the CPU
+# has no SHA extensions, so SHA-256 runs in software and the decision id
+# counts several times what it costs natively; the other rows are unaffected.
+# Figures and reading: docs/performance.md, "Instructions per lead".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+filter="${1:-qualify/dynamic}"
+seconds="${INSTRUCTIONS_SECONDS:-3}"
+out="${INSTRUCTIONS_OUT:-target/instructions}"
+command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
+    { echo "instructions: needs valgrind (Debian: apt-get install valgrind)" >&2; exit 2; }
+
+# The benchmark builds the plugin libraries itself when it starts (natively:
+# valgrind does not follow it into cargo).
+bench="$(cargo bench -p hql-benches --bench pipeline --no-run 2>&1 |
+    sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)"
+[ -x "$bench" ] || { echo "instructions: the pipeline benchmark did not build" >&2; exit 2; }
+
+mkdir -p "$out"
+file="$out/callgrind.$(echo "$filter" | tr '/' '-').out"
+valgrind --tool=callgrind --callgrind-out-file="$file" "$bench" --bench --profile-time "$seconds" "$filter" \
+    >/dev/null 2>"$out/valgrind.log" || { cat "$out/valgrind.log" >&2; exit 1; }
+
+# callgrind_annotate's caller tree lists, for each function, the calls into
+# it from each caller ("< caller (Nx)") and then the function with its
+# inclusive count ("* function"): calls are summed over its callers.
+callgrind_annotate --tree=caller --inclusive=yes "$file" 2>/dev/null | awk '
+    BEGIN {
+        n = split("Pipeline::decision|Pipeline::evaluate |Pipeline::evaluate_view |AbiInstance::score_wanted|export::emit|IntentScorer as|TrustNurtureScorer as|IcpFitScorer as|BantScorer as|ProductUsageScorer as|digest::decision_id|explanation_ref::ExplanationRef|Pipeline::explain", rows, "|")
+        for (i = 1; i <= n; i++) label[i] = rows[i]
+    }
+    /^ *[0-9,]+ \( *[0-9.]+%\) +< / {
+        if (match($0, /\(([0-9,]+)x\)/)) { c = substr($0, RSTART + 1, RLENGTH - 3); gsub(",", "", c); pending += c }
+        next
+    }
+    /^ *[0-9,]+ \( *[0-9.]+%\) +\* / {
+        ir = $1; gsub(",", "", ir)
+        for (i = 1; i <= n; i++) if (index($0, label[i])) { calls[i] += pending; incl[i] += ir }
+        pending = 0; next
+    }
+    /^ *$/ { pending = 0 }
+    END {
+        printf "%-40s %10s %16s\n", "function (with what it calls)", "calls", "instructions/call"
+        for (i = 1; i <= n; i++) if (calls[i] > 0)
+            printf "%-40s %10d %16.0f\n", label[i], calls[i], incl[i] / calls[i]
+    }'
+echo "callgrind output: $file (callgrind_annotate $file)"
