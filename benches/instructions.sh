@@ -12,9 +12,13 @@
 # that this shows as a gain is then timed as well; what it settles is
 # whether a change does less work, and where.
 #
-# Usage: benches/instructions.sh [FILTER]   (default: qualify/dynamic)
-#   FILTER: a pipeline benchmark (`qualify/dynamic`, `qualify/static`,
-#           `explain/dynamic`, ...).
+# Usage: benches/instructions.sh [BENCH [FILTER]]
+#   BENCH: `pipeline` (default; the engine alone, `cargo bench -p hql-benches
+#          --bench pipeline`) or `request` (one call as a decision thread of
+#          hqld makes it, request bytes in and answer bytes out, `cargo bench
+#          -p hql-server --bench request`).
+#   FILTER: one of its benchmarks (default `qualify/dynamic` for pipeline,
+#           `request/qualify` for request).
 # INSTRUCTIONS_SECONDS: criterion's --profile-time under valgrind (default 3;
 #                       about 5,000 leads on a 2 GHz core).
 # INSTRUCTIONS_OUT: where callgrind's output goes (default target/instructions).
@@ -26,7 +30,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-filter="${1:-qualify/dynamic}"
+which="${1:-pipeline}"
+case "$which" in
+    pipeline) package=hql-benches; default_filter=qualify/dynamic ;;
+    request) package=hql-server; default_filter=request/qualify ;;
+    *) echo "instructions: unknown benchmark '$which' (pipeline, request)" >&2; exit 2 ;;
+esac
+filter="${2:-$default_filter}"
 seconds="${INSTRUCTIONS_SECONDS:-3}"
 out="${INSTRUCTIONS_OUT:-target/instructions}"
 command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
@@ -34,12 +44,12 @@ command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
 
 # The benchmark builds the plugin libraries itself when it starts (natively:
 # valgrind does not follow it into cargo).
-bench="$(cargo bench -p hql-benches --bench pipeline --no-run 2>&1 |
+bench="$(cargo bench -p "$package" --bench "$which" --no-run 2>&1 |
     sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)"
 [ -x "$bench" ] || { echo "instructions: the pipeline benchmark did not build" >&2; exit 2; }
 
 mkdir -p "$out"
-file="$out/callgrind.$(echo "$filter" | tr '/' '-').out"
+file="$out/callgrind.$which.$(echo "$filter" | tr '/' '-').out"
 valgrind --tool=callgrind --callgrind-out-file="$file" "$bench" --bench --profile-time "$seconds" "$filter" \
     >/dev/null 2>"$out/valgrind.log" || { cat "$out/valgrind.log" >&2; exit 1; }
 
@@ -48,7 +58,7 @@ valgrind --tool=callgrind --callgrind-out-file="$file" "$bench" --bench --profil
 # inclusive count ("* function"): calls are summed over its callers.
 callgrind_annotate --tree=caller --inclusive=yes "$file" 2>/dev/null | awk '
     BEGIN {
-        n = split("Pipeline::decision|Pipeline::evaluate |Pipeline::evaluate_view |AbiInstance::score_wanted|export::emit|IntentScorer as|TrustNurtureScorer as|IcpFitScorer as|BantScorer as|ProductUsageScorer as|digest::decision_id|explanation_ref::ExplanationRef|Pipeline::explain", rows, "|")
+        n = split("calls::qualify |calls::qualify_batch |calls::explain |calls::lead_in |convert::wire::single|convert::wire::batch|LeadBytes::read|convert::lead::lead_and_as_of|convert::lead::batch_lead|convert::encode::qualify_response|convert::encode::put_decided_result|convert::encode::explain_response|Pipeline::decision |Pipeline::evaluate |Pipeline::evaluate_view |AbiInstance::score_wanted|export::emit|IntentScorer as|TrustNurtureScorer as|IcpFitScorer as|BantScorer as|ProductUsageScorer as|digest::decision_id", rows, "|")
         for (i = 1; i <= n; i++) label[i] = rows[i]
     }
     /^ *[0-9,]+ \( *[0-9.]+%\) +< / {
