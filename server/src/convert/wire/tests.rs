@@ -444,15 +444,16 @@ proptest! {
 
 #[test]
 fn a_batch_lead_holds_room_for_its_own_events_only() {
-    // Each lead's lists grow with what it holds, not with the bytes left in
-    // the request (a guess from those once reserved megabytes per batch).
+    // Each lead's lists grow with what it holds (past a first reservation of
+    // FIRST_ROOM), not with the bytes left in the request (a guess from those
+    // once reserved megabytes per batch).
     let workload = Workload::generate(42, 200, 100, Shape::Attributed);
     let read = batch(&workload.batches[0], usize::MAX, Caps::NONE).expect("reads");
     assert_eq!(read.leads.len(), 100);
     for lead in &read.leads {
         let lead = lead.read(Caps::NONE).expect("reads");
         let (events, room) = (lead.events.kept.len(), lead.events.kept.capacity());
-        assert!(room <= 2 * events.max(4), "room for {room} events, {events} read");
+        assert!(room <= (2 * events).max(FIRST_ROOM), "room for {room} events, {events} read");
         let (entries, room) = (lead.attributes.entries.len(), lead.attributes.entries.capacity());
         assert!(room <= 2 * entries.max(4), "room for {room} entries, {entries} read");
     }
