@@ -1,7 +1,9 @@
 //! QualifyBatch: up to `max_batch_size` leads, one result each, in order.
 //!
 //! Only what concerns the whole call fails it: too many leads, a bad
-//! `as_of` (it applies to every lead), the deadline. A bad lead gets its own
+//! `as_of` (it applies to every lead), the deadline, an answer that would
+//! pass `limits.max_message_bytes` (found at the lead whose result passes
+//! it; the leads after it are not decided). A bad lead gets its own
 //! INVALID_ARGUMENT result with paths under `leads[i]`, and its neighbours
 //! are still decided.
 //!

@@ -8,7 +8,8 @@
 //! sends a lead at a time sees no difference. The messages arrive as bytes
 //! and are decoded there, and the answers encoded there with their indexes.
 //! A malformed lead gets its own error result
-//! (paths under `lead` and `as_of`, as in Qualify) and the stream goes on;
+//! (paths under `lead` and `as_of`, as in Qualify) and the stream goes on,
+//! as it does when one answer would pass `limits.max_message_bytes`;
 //! only what breaks the stream itself ends it: a message that does not parse
 //! (INTERNAL, after the answers to the messages before it), an oversized
 //! message (tonic's status is passed on), or the caller's deadline, which
