@@ -15,7 +15,7 @@
 //! (criterion) and the ten-minute and idle memory goals are measured by
 //! other commands and are not judged here.
 
-use crate::compare::{Comparison, ModeComparison, Round};
+use crate::compare::{Comparison, ModeComparison, Round, median_index};
 use crate::report::{RunReport, bucketed, mib};
 use crate::spec::Mode;
 
@@ -179,13 +179,8 @@ fn floor_times(explain: &ModeComparison, unary: &ModeComparison) -> String {
 /// machine its CPU can be any round's (once Explain's slowest against
 /// Qualify's fastest: 2.01 x, where the medians were 1.63 x).
 fn median_cpu(m: &ModeComparison, server: impl Fn(&Round) -> &RunReport) -> Option<f64> {
-    let mut cpu: Vec<f64> = m.rounds.iter().filter_map(|r| cpu_per_call(server(r))).collect();
-    if cpu.is_empty() {
-        return None;
-    }
-    cpu.sort_by(f64::total_cmp);
-    let mid = cpu.len() / 2;
-    Some(if cpu.len() % 2 == 1 { cpu[mid] } else { (cpu[mid - 1] + cpu[mid]) / 2.0 })
+    let cpu: Vec<f64> = m.rounds.iter().filter_map(|r| cpu_per_call(server(r))).collect();
+    median_index(&cpu).map(|i| cpu[i])
 }
 
 fn cpu_per_call(run: &RunReport) -> Option<f64> {
