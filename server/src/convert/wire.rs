@@ -125,23 +125,6 @@ pub(crate) struct Capped<T> {
     limit: usize,
 }
 
-impl<T> Capped<T> {
-    fn new(limit: usize) -> Capped<T> {
-        Capped { kept: Vec::new(), count: 0, limit }
-    }
-}
-
-impl<T> Default for Capped<T> {
-    fn default() -> Capped<T> {
-        Capped::new(usize::MAX)
-    }
-}
-
-/// Where a repeated field's values go as they are read.
-trait Push<T> {
-    fn push_read(&mut self, value: T);
-}
-
 /// Room a list gets with its first value (never more than its cap): a
 /// lead's events number 10 to 40 in the workloads measured, and growing
 /// through 4, 8 and 16 cost three reallocations and copies of the events
@@ -149,7 +132,12 @@ trait Push<T> {
 /// for one lead at a time.
 const FIRST_ROOM: usize = 32;
 
-impl<T> Push<T> for Capped<T> {
+impl<T> Capped<T> {
+    fn new(limit: usize) -> Capped<T> {
+        Capped { kept: Vec::new(), count: 0, limit }
+    }
+
+    /// Counts `value`, and keeps it while fewer than `limit` are kept.
     fn push_read(&mut self, value: T) {
         self.count += 1;
         if self.kept.len() < self.limit {
@@ -158,6 +146,12 @@ impl<T> Push<T> for Capped<T> {
             }
             self.kept.push(value);
         }
+    }
+}
+
+impl<T> Default for Capped<T> {
+    fn default() -> Capped<T> {
+        Capped::new(usize::MAX)
     }
 }
 
@@ -411,7 +405,7 @@ fn nested<'a, T>(
 /// One more element of a repeated message field.
 fn repeated<'a, T: Default>(
     wire_type: WireType,
-    values: &mut impl Push<T>,
+    values: &mut Capped<T>,
     buf: &mut Buf<'a>,
     field: impl Field<'a, T>,
 ) -> Result<(), DecodeError> {
