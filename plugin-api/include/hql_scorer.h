@@ -87,7 +87,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define HQL_ABI_MAJOR 1
-#define HQL_ABI_MINOR 2
+#define HQL_ABI_MINOR 3
 /* "HQLS" read as a big-endian 32-bit integer. */
 #define HQL_SCORER_MAGIC 0x48514C53u
 /* Name of the one symbol a plugin exports. */
@@ -268,9 +268,11 @@ typedef struct hql_lead {
 /* Per-call context. OWNERSHIP: host, valid during `score`.
  * 1.0 ends at `future_events_hidden` (struct_size 24); 1.1 appends
  * `reason_limit` (struct_size 32); 1.2 appends `reason_weight` and
- * `reason_beat` (struct_size 48). Read `reason_limit` only when
- * struct_size >= 32, and treat it as 0 otherwise; read the 1.2 fields only
- * when struct_size >= 48, and treat `reason_beat` as -1 otherwise. */
+ * `reason_beat` (struct_size 48); 1.3 appends `wanted_facts` (struct_size
+ * 56). Read `reason_limit` only when struct_size >= 32, and treat it as 0
+ * otherwise; read the 1.2 fields only when struct_size >= 48, and treat
+ * `reason_beat` as -1 otherwise; read `wanted_facts` only when
+ * struct_size >= 56, and treat it as all ones otherwise. */
 typedef struct hql_score_context {
     uint32_t struct_size;
     int64_t as_of;           /* ms since epoch: "now" for this decision */
@@ -283,8 +285,8 @@ typedef struct hql_score_context {
      * for that many. A plugin MAY then add only those N reasons (the SDK
      * does) and skip copying the rest; the host keeps exactly those N
      * whatever it is sent, so adding all of them is also correct, only
-     * slower. Facts, disqualifiers and the score must always be sent in
- * full, whatever the limit. */
+     * slower. Disqualifiers and the score must always be sent in full,
+     * whatever the limit; facts too, but for `wanted_facts` (1.3). */
     uint32_t reason_limit;
     uint32_t reserved;       /* 0 */
     /* Since 1.2: the reason bar. Under a reason limit (reason_limit > 0) and
@@ -301,12 +303,23 @@ typedef struct hql_score_context {
      * which reasons are copied, never what the score is. */
     double reason_weight;
     double reason_beat;
+    /* Since 1.3: the declared facts the host will use. Bit i (i < 64) set:
+     * the fact declared at `descriptor->facts[i]` is used; clear: it is not
+     * (Qualify reads only the facts its policy's gates test; Explain lists
+     * them all and sets every bit). A plugin MAY skip `set_fact` for a fact
+     * whose bit is clear (the SDK does); the host drops such a fact whatever
+     * it is sent. Facts declared after the 64th and undeclared names have no
+     * bit: send them as before. Facts say nothing about the score: a plugin
+     * MUST NOT let this mask change its score, reasons or disqualifiers. */
+    uint64_t wanted_facts;
 } hql_score_context_t;
 
 /* struct_size of a context that carries `reason_limit`. */
 #define HQL_SCORE_CONTEXT_SIZE_V1_1 32u
 /* struct_size of a context that carries `reason_weight` and `reason_beat`. */
 #define HQL_SCORE_CONTEXT_SIZE_V1_2 48u
+/* struct_size of a context that carries `wanted_facts`. */
+#define HQL_SCORE_CONTEXT_SIZE_V1_3 56u
 
 /* ---------------------------------------------------------------- results */
 

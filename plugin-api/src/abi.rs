@@ -18,7 +18,7 @@ use std::ffi::c_void;
 /// Incompatible changes bump the major; the host refuses any other major.
 pub const HQL_ABI_MAJOR: u16 = 1;
 /// Appends bump the minor; the host loads plugins with a minor ≤ its own.
-pub const HQL_ABI_MINOR: u16 = 2;
+pub const HQL_ABI_MINOR: u16 = 3;
 /// `"HQLS"` read as a big-endian integer.
 pub const HQL_SCORER_MAGIC: u32 = 0x4851_4C53;
 /// The one symbol a plugin exports.
@@ -259,6 +259,10 @@ pub struct hql_score_context_t {
     pub reason_weight: f64,
     /// See `reason_weight`.
     pub reason_beat: f64,
+    /// Since 1.3: bit i (i < 64) set when the host will use the fact
+    /// declared at `facts[i]` of the descriptor; a plugin may skip sending
+    /// the others. See the header.
+    pub wanted_facts: u64,
 }
 
 /// `struct_size` of a context that carries `reason_limit` (ABI 1.1).
@@ -266,6 +270,11 @@ pub const HQL_SCORE_CONTEXT_SIZE_V1_1: u32 = 32;
 /// `struct_size` of a context that carries `reason_weight` and
 /// `reason_beat` (ABI 1.2).
 pub const HQL_SCORE_CONTEXT_SIZE_V1_2: u32 = 48;
+/// `struct_size` of a context that carries `wanted_facts` (ABI 1.3).
+pub const HQL_SCORE_CONTEXT_SIZE_V1_3: u32 = 56;
+/// `wanted_facts` of a call that uses every fact (and what an older
+/// host's context is read as).
+pub const HQL_ALL_FACTS: u64 = u64::MAX;
 
 impl hql_score_context_t {
     /// `reason_limit` when the context is large enough to carry it (a 1.0
@@ -283,6 +292,18 @@ impl hql_score_context_t {
         (carried && self.reason_beat >= 0.0)
             .then_some(crate::ReasonBar { weight: self.reason_weight, beat: self.reason_beat })
     }
+
+    /// `wanted_facts` when the context is large enough to carry it (a 1.2
+    /// host's is not), else every fact.
+    pub fn wanted_facts(&self) -> u64 {
+        if self.struct_size >= HQL_SCORE_CONTEXT_SIZE_V1_3 { self.wanted_facts } else { HQL_ALL_FACTS }
+    }
+}
+
+/// Whether the fact declared at `index` is wanted under `mask` (a
+/// context's `wanted_facts`): its bit, or yes past the 64th.
+pub fn fact_wanted(mask: u64, index: usize) -> bool {
+    index >= 64 || mask & (1u64 << index) != 0
 }
 
 /// Opaque host handle for one `score` call's output.
@@ -420,7 +441,18 @@ mod tests {
             reserved: 0,
             reason_weight: 0.5,
             reason_beat,
+            wanted_facts: 0b101,
         }
+    }
+
+    #[test]
+    fn wanted_facts_are_read_only_from_a_context_that_carries_them() {
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_3, 5, 3.0).wanted_facts(), 0b101);
+        // A 1.2 host's context ends before the mask: every fact is wanted.
+        assert_eq!(context(HQL_SCORE_CONTEXT_SIZE_V1_2, 5, 3.0).wanted_facts(), HQL_ALL_FACTS);
+        assert!(fact_wanted(0b101, 0) && !fact_wanted(0b101, 1) && fact_wanted(0b101, 2));
+        // Past the mask's 64 bits, every fact is wanted.
+        assert!(fact_wanted(0, 64) && fact_wanted(0, 1000) && !fact_wanted(0, 63));
     }
 
     #[test]

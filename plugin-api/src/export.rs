@@ -13,15 +13,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use crate::abi::{
-    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ERROR, HQL_OK, HQL_SCORER_MAGIC, hql_code_spec_t, hql_error_t,
-    hql_fact_spec_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_lead_t, hql_reason_t, hql_result_t,
-    hql_score_context_t, hql_scorer_descriptor_t, hql_status_t, hql_str_t,
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ALL_FACTS, HQL_ERROR, HQL_OK, HQL_SCORER_MAGIC, fact_wanted,
+    hql_code_spec_t, hql_error_t, hql_fact_spec_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_lead_t,
+    hql_reason_t, hql_result_t, hql_score_context_t, hql_scorer_descriptor_t, hql_status_t, hql_str_t,
 };
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::log::Logger;
 use crate::score::{FactValue, Score};
-use crate::scorer::{Context, Scorer};
+use crate::scorer::{Context, FactSpec, Scorer};
 
 /// A descriptor and the tables it points to, built once per library.
 pub struct Exported {
@@ -165,15 +165,15 @@ unsafe extern "C" fn score<S: Scorer>(
         let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger)
             .with_reason_limit(reason_limit)
             .with_reason_bar(raw_ctx.reason_bar());
-        (inst.scorer.score(&lead, &ctx), reason_limit)
+        (inst.scorer.score(&lead, &ctx), reason_limit, raw_ctx.wanted_facts())
     }));
     match outcome {
-        Ok((Ok(score), reason_limit)) => {
+        Ok((Ok(score), reason_limit, wanted_facts)) => {
             // Emitting only copies plain data through host callbacks; keep it
             // inside catch_unwind anyway so no unwind can ever escape.
             let emitted = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: api is the host's static table; result is valid for this call.
-                unsafe { emit(&*api, result, &score, reason_limit) }
+                unsafe { emit(&*api, result, &score, reason_limit, (S::FACTS, wanted_facts)) }
             }));
             // The host has copied everything it keeps: the buffers go back
             // to this thread's pool for the next call.
@@ -187,7 +187,7 @@ unsafe extern "C" fn score<S: Scorer>(
                 }
             }
         }
-        Ok((Err(e), _)) => {
+        Ok((Err(e), _, _)) => {
             // SAFETY: as above.
             unsafe { ((*api).fail)(result, s(&e.message)) };
             HQL_ERROR
@@ -205,11 +205,18 @@ unsafe extern "C" fn score<S: Scorer>(
 const FIELDS_ON_STACK: usize = 8;
 
 /// Copies a [`Score`] into the host through its callbacks; under a
-/// `reason_limit` (Qualify), only the reasons the host will use.
+/// `reason_limit` (Qualify), only the reasons the host will use, and under
+/// a context's `wanted_facts` (ABI 1.3) only the declared facts it will use.
 ///
 /// # Safety
 /// `result` must be the handle of the current score call.
-unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, reason_limit: usize) {
+unsafe fn emit(
+    api: &hql_host_api_t,
+    result: *mut hql_result_t,
+    score: &Score,
+    reason_limit: usize,
+    (declared, wanted_facts): (&[FactSpec], u64),
+) {
     // SAFETY (all calls below): `result` is valid for this call and every
     // pointer we pass lives until the callback returns; the host copies.
     unsafe { (api.set_score)(result, score.value()) };
@@ -250,7 +257,18 @@ unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, r
     } else {
         score.top_reason_positions(reason_limit).into_iter().for_each(|i| send(&reasons[i]));
     }
-    for f in score.facts() {
+    // Qualify reads a few of a scorer's facts (its policy's gates) and
+    // sends a mask of them; each fact skipped is a callback and a copy
+    // saved.
+    let unwanted = |position: usize, name: &str| {
+        wanted_facts != HQL_ALL_FACTS
+            && declared_index(declared, |d| d.name, position, name.as_bytes())
+                .is_some_and(|i| !fact_wanted(wanted_facts, i))
+    };
+    for (position, f) in score.facts().iter().enumerate() {
+        if unwanted(position, &f.name) {
+            continue;
+        }
         let mut raw = hql_fact_t {
             name: s(&f.name),
             kind: f.value.kind().to_raw(),
@@ -268,6 +286,31 @@ unsafe fn emit(api: &hql_host_api_t, result: *mut hql_result_t, score: &Score, r
     for d in score.disqualifiers() {
         unsafe { (api.add_disqualifier)(result, s(&d.code), s(&d.message)) };
     }
+}
+
+/// Where `name` is among `declared` names (`name_of` reads one), the
+/// `position`-th fact of a call first: scorers mostly set their facts in the
+/// order they declare them, and the names are mostly the declared static
+/// strings themselves, so the usual answer costs one pointer comparison,
+/// and every pointer is compared before any bytes are.
+#[inline]
+pub(crate) fn declared_index<D>(
+    declared: &[D],
+    name_of: impl Fn(&D) -> &str,
+    position: usize,
+    name: &[u8],
+) -> Option<usize> {
+    let same_place = |d: &D| {
+        let d = name_of(d);
+        std::ptr::eq(d.as_ptr(), name.as_ptr()) && d.len() == name.len()
+    };
+    if declared.get(position).is_some_and(same_place) {
+        return Some(position);
+    }
+    declared
+        .iter()
+        .position(same_place)
+        .or_else(|| declared.iter().position(|d| name_of(d).as_bytes() == name))
 }
 
 unsafe extern "C" fn destroy<S: Scorer>(instance: *mut c_void) {

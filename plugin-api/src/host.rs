@@ -16,8 +16,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::abi::{
-    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_OK, hql_error_t, hql_fact_t, hql_host_api_t, hql_host_t, hql_reason_t,
-    hql_result_t, hql_scorer_descriptor_t, hql_str_t,
+    HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_ALL_FACTS, HQL_OK, fact_wanted, hql_error_t, hql_fact_t,
+    hql_host_api_t, hql_host_t, hql_reason_t, hql_result_t, hql_scorer_descriptor_t, hql_str_t,
 };
 use crate::config::ConfigError;
 use crate::log::{Level, LogSink};
@@ -62,7 +62,7 @@ fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
 }
 
 /// What one `score` call produced, as collected by the host.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Collected<'i> {
     /// The score with reasons, facts and disqualifiers.
     pub score: Score,
@@ -73,11 +73,21 @@ pub struct Collected<'i> {
     /// Reasons kept at most (0: all), from the call's `reason_limit`.
     pub reason_limit: usize,
     /// What the host will use of this call (see [`Wanted`]).
-    pub wanted: Wanted<'i>,
+    pub wanted: Wanted,
     /// The fact names the plugin declared, borrowed from its descriptor: a
     /// fact set under one of them is stored under the declared name instead
     /// of a copy (most facts of every call).
     pub declared_facts: &'i [&'static str],
+    /// The declared fact looked at first for the next `set_fact`: the one
+    /// after the last found (plugins mostly set their facts in declaration
+    /// order).
+    pub next_fact: usize,
+}
+
+impl Default for Collected<'_> {
+    fn default() -> Self {
+        Collected::new()
+    }
 }
 
 impl<'i> Collected<'i> {
@@ -90,6 +100,7 @@ impl<'i> Collected<'i> {
             reason_limit: 0,
             wanted: Wanted::ALL,
             declared_facts: &[],
+            next_fact: 0,
         }
     }
 }
@@ -144,12 +155,12 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
             return;
         }
         c.score.offer_reason(c.reason_limit, r.points, || {
-            let mut message = crate::pool::string();
-            push_text(&mut message, r.message);
             let mut fields = crate::pool::paths();
             fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| pooled(*f)));
             let mut events = crate::pool::indexes();
             events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
+            let mut message = crate::pool::string();
+            push_text(&mut message, r.message);
             Reason { code: pooled(r.code), message: Cow::Owned(message), points: r.points, fields, events }
         });
     }));
@@ -173,10 +184,12 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         };
         // SAFETY: plugin-owned for this call (see `push_text`).
         let bytes = unsafe { f.name.as_bytes() };
-        // A fact no gate reads is dropped before anything is copied.
-        if let Some(wanted) = c.wanted.facts
-            && !wanted.iter().any(|w| w.as_bytes() == bytes)
-        {
+        let declared = crate::export::declared_index(c.declared_facts, |d| d, c.next_fact, bytes);
+        c.next_fact = declared.map_or(c.next_fact, |i| i + 1);
+        // A fact no gate reads is dropped before anything is copied (a 1.3
+        // plugin does not send it; an older one, or one that ignores the
+        // mask, still may).
+        if c.wanted.facts != HQL_ALL_FACTS && !declared.is_some_and(|i| fact_wanted(c.wanted.facts, i)) {
             return;
         }
         let value = match FactKind::from_raw(f.kind) {
@@ -185,10 +198,8 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
             Some(FactKind::Text) => FactValue::Text(pooled(f.text)),
             None => return,
         };
-        let same =
-            |d: &&&str| (d.as_ptr() == bytes.as_ptr() && d.len() == bytes.len()) || d.as_bytes() == bytes;
-        let name = match c.declared_facts.iter().find(same) {
-            Some(declared) => Cow::Borrowed(*declared),
+        let name = match declared {
+            Some(i) => Cow::Borrowed(c.declared_facts[i]),
             None => pooled(f.name),
         };
         c.score.fact(name, value);
@@ -283,7 +294,7 @@ pub enum CallError {
 /// What a decision will use of one scorer call, beyond the view's reason
 /// limit, so the host copies nothing else (Qualify; Explain uses all).
 #[derive(Clone, Copy, Debug)]
-pub struct Wanted<'a> {
+pub struct Wanted {
     /// With `beat`: under a reason limit, a reason is copied only when its
     /// |points| × `weight` is above `beat`. The host ranks a decision's
     /// reasons by |points| × the scorer's weight, and between equal products
@@ -295,17 +306,31 @@ pub struct Wanted<'a> {
     pub weight: f64,
     /// See `weight`.
     pub beat: f64,
-    /// The facts the policy's gates read (`None`: all of them); a decision
-    /// needs no other, only an explanation lists them.
-    pub facts: Option<&'a [String]>,
+    /// The declared facts the policy's gates read, as the context's
+    /// `wanted_facts` carries them (bit i: the descriptor's fact i; past
+    /// the 64th, every fact is read): a decision needs no other, only an
+    /// explanation lists them. [`HQL_ALL_FACTS`]: all of them.
+    pub facts: u64,
 }
 
-impl Wanted<'_> {
+impl Wanted {
+    /// `wanted_facts` for a scorer that declares `declared` (in order)
+    /// when only the facts named in `read` are used; a name in `read` that
+    /// is not declared, or declared past the 64th, needs no bit.
+    pub fn facts_read<D: AsRef<str>, R: AsRef<str>>(declared: &[D], read: &[R]) -> u64 {
+        declared
+            .iter()
+            .take(64)
+            .enumerate()
+            .filter(|(_, d)| read.iter().any(|r| r.as_ref() == d.as_ref()))
+            .fold(0, |mask, (i, _)| mask | (1u64 << i))
+    }
+
     /// Everything: what an explanation, the checker and tests use.
-    pub const ALL: Wanted<'static> = Wanted { weight: 1.0, beat: -1.0, facts: None };
+    pub const ALL: Wanted = Wanted { weight: 1.0, beat: -1.0, facts: HQL_ALL_FACTS };
 }
 
-impl Default for Wanted<'_> {
+impl Default for Wanted {
     fn default() -> Self {
         Wanted::ALL
     }
@@ -321,7 +346,10 @@ impl Default for Wanted<'_> {
 unsafe fn declared_facts(descriptor: &'static hql_scorer_descriptor_t) -> Box<[&'static str]> {
     let specs = slice(descriptor.facts, descriptor.facts_len);
     // SAFETY: plugin-owned static strings, valid for ever (above).
-    specs.iter().filter_map(|f| unsafe { f.name.as_str() }).collect()
+    // Index for index (the context's `wanted_facts` counts in declaration
+    // order): a name that is not UTF-8, which loading refuses anyway, is
+    // kept as one no fact can have.
+    specs.iter().map(|f| unsafe { f.name.as_str() }.unwrap_or("\u{0}")).collect()
 }
 
 impl AbiInstance {
@@ -373,7 +401,7 @@ impl AbiInstance {
 
     /// Scores one lead through the ABI, copying only what `wanted` says the
     /// host will use (see [`Wanted`]).
-    pub fn score_wanted(&self, view: &LeadView<'_>, wanted: &Wanted<'_>) -> Result<Score, CallError> {
+    pub fn score_wanted(&self, view: &LeadView<'_>, wanted: &Wanted) -> Result<Score, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
         let mut collected = Collected::new();
         collected.reason_limit = view.reason_limit() as usize;
@@ -384,6 +412,9 @@ impl AbiInstance {
         let mut ctx = *view.raw_context();
         ctx.reason_weight = wanted.weight;
         ctx.reason_beat = wanted.beat;
+        // And the facts it will read (ABI 1.3), so the plugin need not send
+        // the others.
+        ctx.wanted_facts = wanted.facts;
         // SAFETY: the view, `ctx` and `collected` outlive the call; the instance is live.
         let status = unsafe {
             score_fn(self.instance, view.raw(), &ctx, &mut collected as *mut Collected as *mut hql_result_t)

@@ -21,9 +21,9 @@
 //! view built there reuses it, up to `SPARE_EVENTS_MAX` events of room.
 
 use crate::abi::{
-    HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t, hql_bant_t,
-    hql_company_t, hql_contact_t, hql_event_t, hql_lead_t, hql_product_usage_t, hql_score_context_t,
-    hql_str_t,
+    HQL_ALL_FACTS, HQL_TIME_UNKNOWN, HQL_VALUE_BOOL, HQL_VALUE_NUMBER, HQL_VALUE_TEXT, hql_attribute_t,
+    hql_bant_t, hql_company_t, hql_contact_t, hql_event_t, hql_lead_t, hql_product_usage_t,
+    hql_score_context_t, hql_str_t,
 };
 use crate::record::{AttributeValue, LeadRecord};
 use std::cell::Cell;
@@ -222,6 +222,7 @@ impl<'a> LeadView<'a> {
             reserved: 0,
             reason_weight: 1.0,
             reason_beat: -1.0,
+            wanted_facts: HQL_ALL_FACTS,
         };
         LeadView {
             raw,

@@ -76,7 +76,7 @@ fn score(limit: u32, weight: f64, beat: f64) -> (Score, usize) {
     let mut view = LeadView::new(&lead, 0);
     view.set_reason_limit(limit);
     WRITTEN.with(|w| w.set(0));
-    let score = instance.score_wanted(&view, &Wanted { weight, beat, facts: None }).expect("scored");
+    let score = instance.score_wanted(&view, &Wanted { weight, beat, ..Wanted::ALL }).expect("scored");
     (score, WRITTEN.with(Cell::get))
 }
 

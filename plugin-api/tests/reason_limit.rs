@@ -97,17 +97,17 @@ fn under_a_limit_only_reasons_that_beat_earlier_scorers_are_copied() {
     // With weight 0.5, products are 0.5, 4.5, 0, 3.5, 1, 3.5, 1.5: only
     // those above 1.5 can beat what the earlier scorers left to beat.
     let score =
-        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: 1.5, facts: None }).expect("scored");
+        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: 1.5, ..Wanted::ALL }).expect("scored");
     assert_eq!(codes(&score), ["fixed.r1", "fixed.r3", "fixed.r5"]);
     // Nothing to beat yet (below zero): the limit alone applies.
     let score =
-        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: -1.0, facts: None }).expect("scored");
+        instance().score_wanted(&view, &Wanted { weight: 0.5, beat: -1.0, ..Wanted::ALL }).expect("scored");
     assert_eq!(codes(&score), ["fixed.r1", "fixed.r3", "fixed.r4", "fixed.r5", "fixed.r6"]);
     // Without a limit (Explain) nothing is filtered, whatever the floor.
     view.set_reason_limit(0);
     assert_eq!(
         instance()
-            .score_wanted(&view, &Wanted { weight: 0.5, beat: 100.0, facts: None })
+            .score_wanted(&view, &Wanted { weight: 0.5, beat: 100.0, ..Wanted::ALL })
             .expect("scored")
             .reasons()
             .len(),
@@ -121,7 +121,6 @@ fn a_decision_copies_only_the_facts_its_gates_read() {
     let view = LeadView::new(&lead, 0);
     let names = |score: &Score| score.facts().iter().map(|f| f.name.to_string()).collect::<Vec<_>>();
     assert_eq!(names(&instance().score(&view).expect("scored")), ["seen", "gated"]);
-    let gated = ["gated".to_string()];
-    let wanted = Wanted { facts: Some(&gated), ..Wanted::ALL };
+    let wanted = Wanted { facts: Wanted::facts_read(&["seen", "gated"], &["gated"]), ..Wanted::ALL };
     assert_eq!(names(&instance().score_wanted(&view, &wanted).expect("scored")), ["gated"]);
 }

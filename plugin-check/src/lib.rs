@@ -232,7 +232,7 @@ mod tests {
     fn the_run_rules_are_the_tail_of_all_rules_from_create_on() {
         assert_eq!(RUN_RULES.first(), Some(&Rule::CreateDestroy));
         assert_eq!(RUN_RULES.last(), Rule::ALL.last());
-        assert_eq!(RUN_RULES.len(), 12);
+        assert_eq!(RUN_RULES.len(), 13);
     }
 
     #[test]

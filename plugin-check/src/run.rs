@@ -21,10 +21,13 @@
 //! 5. Every lead once more under that limit and a reason bar ([`bar_for`]),
 //!    as Qualify calls a plugin after others have given their top reasons
 //!    (ABI 1.2).
-//! 6. `threads` threads, released together, each scoring every lead
+//! 6. Every lead once more, without a reason limit, with only every other
+//!    declared fact wanted ([`every_other_fact`]), as Qualify calls a
+//!    plugin whose facts its policy's gates read only some of (ABI 1.3).
+//! 7. `threads` threads, released together, each scoring every lead
 //!    (starting at a different one) `thread_rounds` times on the shared
 //!    instance.
-//! 7. `destroy`.
+//! 8. `destroy`.
 //!
 //! A Rust plugin built with the SDK cannot unwind into the checker: the SDK
 //! turns a panic into a failed call, which is recorded like any other error.
@@ -89,6 +92,15 @@ pub(crate) struct Observed {
     /// reason bar [`bar_for`] sets from its first result, as Qualify calls
     /// a scorer that runs after others (ABI 1.2).
     pub(crate) barred: Vec<(ReasonBar, Outcome)>,
+    /// The names of the facts the plugin declared, in declaration order
+    /// (bit `i` of a `wanted_facts` mask is `declared_facts[i]`).
+    pub(crate) declared_facts: Vec<String>,
+    /// The `wanted_facts` of the masked pass: [`every_other_fact`] of the
+    /// declared facts.
+    pub(crate) fact_mask: u64,
+    /// `masked[i]`: lead `i` scored once more, without a reason limit,
+    /// under [`Observed::fact_mask`] (ABI 1.3).
+    pub(crate) masked: Vec<Outcome>,
 }
 
 /// The reason limit of the limited pass: small, so most leads have reasons
@@ -114,6 +126,17 @@ pub(crate) fn bar_for(first: Option<&Outcome>) -> ReasonBar {
     };
     let beat = if weakest.is_finite() { weakest * BAR_WEIGHT } else { 0.0 };
     ReasonBar { weight: BAR_WEIGHT, beat }
+}
+
+/// The `wanted_facts` of the masked pass for a plugin that declares
+/// `declared` facts: the bits of every other one (indexes 0, 2, 4, ...,
+/// among the first 64, the only ones with a bit). Set and clear bits
+/// alternate, so a plugin that reads the mask inverted, off by one or in
+/// another order than its declaration skips a wanted fact and is caught.
+/// Never [`HQL_ALL_FACTS`](hql_plugin_api::abi::HQL_ALL_FACTS), which the
+/// host reads as no mask at all.
+pub(crate) fn every_other_fact(declared: usize) -> u64 {
+    (0..declared.min(64)).step_by(2).fold(0, |mask, i| mask | (1u64 << i))
 }
 
 impl Observed {
@@ -160,7 +183,12 @@ pub(crate) unsafe fn run(
         concurrent: Vec::new(),
         limited: Vec::new(),
         barred: Vec::new(),
+        // SAFETY: guaranteed by the caller.
+        declared_facts: unsafe { declared_facts(descriptor) },
+        fact_mask: 0,
+        masked: Vec::new(),
     };
+    observed.fact_mask = every_other_fact(observed.declared_facts.len());
 
     // 1. create, destroy (the drop), create again.
     match create() {
@@ -207,16 +235,40 @@ pub(crate) unsafe fn run(
         let bar = bar_for(observed.first().get(i).map(|call| &call.outcome));
         let mut view = LeadView::new(&lead.record, lead.as_of_ms);
         view.set_reason_limit(LIMIT);
-        let wanted = Wanted { weight: bar.weight, beat: bar.beat, facts: None };
+        let wanted = Wanted { weight: bar.weight, beat: bar.beat, ..Wanted::ALL };
         observed.barred.push((bar, instance.score_wanted(&view, &wanted)));
     }
 
-    // 6. concurrently, on the one instance.
+    // 6. with only every other declared fact wanted, as Qualify calls a
+    // plugin whose facts its gates read only some of.
+    let wanted = Wanted { facts: observed.fact_mask, ..Wanted::ALL };
+    for lead in leads {
+        let view = LeadView::new(&lead.record, lead.as_of_ms);
+        observed.masked.push(instance.score_wanted(&view, &wanted));
+    }
+
+    // 7. concurrently, on the one instance.
     observed.concurrent = concurrently(&instance, leads, settings);
 
-    // 7. destroy.
+    // 8. destroy.
     drop(instance);
     observed
+}
+
+/// The names of the facts `descriptor` declares, in order, as the host
+/// indexes them for `wanted_facts` (the loader has refused any that is not
+/// UTF-8).
+///
+/// # Safety
+/// As for [`run`].
+unsafe fn declared_facts(descriptor: &'static hql_scorer_descriptor_t) -> Vec<String> {
+    if descriptor.facts.is_null() || descriptor.facts_len == 0 {
+        return Vec::new();
+    }
+    // SAFETY: a checked descriptor's `facts_len` specs, static in the library.
+    let specs = unsafe { std::slice::from_raw_parts(descriptor.facts, descriptor.facts_len) };
+    // SAFETY: plugin-owned static strings (as above).
+    specs.iter().map(|f| String::from_utf8_lossy(unsafe { f.name.as_bytes() }).into_owned()).collect()
 }
 
 fn timed(instance: &AbiInstance, lead: &EdgeLead) -> Call {
@@ -308,7 +360,21 @@ mod tests {
         assert_eq!(o.concurrent.len(), 2);
         assert_eq!(o.limited.len(), leads.len());
         assert_eq!(o.barred.len(), leads.len());
+        assert_eq!(o.declared_facts, ["calls_ok"]);
+        assert_eq!(o.fact_mask, 0b1);
+        assert_eq!(o.masked.len(), leads.len());
         assert!(o.concurrent.iter().all(|calls| calls.len() == leads.len()));
+    }
+
+    #[test]
+    fn the_fact_mask_wants_every_other_declared_fact() {
+        assert_eq!(every_other_fact(0), 0);
+        assert_eq!(every_other_fact(1), 0b1);
+        assert_eq!(every_other_fact(2), 0b1);
+        assert_eq!(every_other_fact(5), 0b10101);
+        // Only 64 facts have a bit; the mask is never "every fact".
+        assert_eq!(every_other_fact(64), 0x5555_5555_5555_5555);
+        assert_eq!(every_other_fact(200), every_other_fact(64));
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn json_output_carries_every_rule_and_the_verdict() {
         serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
     assert_eq!(json["ready"], true);
     assert_eq!(json["plugin"]["name"], "bant");
-    assert_eq!(json["rules"].as_array().map(Vec::len), Some(22));
+    assert_eq!(json["rules"].as_array().map(Vec::len), Some(23));
     assert!(json["timing"]["median_us"].as_f64().is_some());
 
     let output = check(&c_fixture(C_WRONG_MAJOR), &["--json"]);

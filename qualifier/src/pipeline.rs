@@ -15,6 +15,7 @@
 //! Every evaluation is counted once, by stage and degradation
 //! (`DecisionMetrics`); the scorer slots time and count their own calls.
 
+use hql_plugin_api::host::Wanted;
 use hql_plugin_api::record::LeadRecord;
 use hql_plugin_api::text::round2;
 use hql_plugin_api::view::LeadView;
@@ -104,14 +105,19 @@ impl Pipeline {
             .collect();
         let rules = policy.resolve(&catalog)?;
         // A decision reads a scorer's facts only through gates: Qualify
-        // copies no other fact from a plugin library.
-        for gate in rules.stages.iter().flat_map(|rule| &rule.gates) {
-            if let Subject::Fact(slot, name, _) = &gate.subject
-                && let Some(slot) = slots.get_mut(*slot)
-                && !slot.gate_facts.contains(name)
-            {
-                slot.gate_facts.push(name.clone());
-            }
+        // asks a plugin library for no other fact, and copies none.
+        for (position, slot) in slots.iter_mut().enumerate() {
+            let declared: Vec<&str> = slot.spec.facts.iter().map(|(name, _)| name.as_str()).collect();
+            let read: Vec<&str> = rules
+                .stages
+                .iter()
+                .flat_map(|rule| &rule.gates)
+                .filter_map(|gate| match &gate.subject {
+                    Subject::Fact(index, name, _) if *index == position => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            slot.gate_facts = Wanted::facts_read(&declared, &read);
         }
         let identities: Vec<(String, String)> = slots
             .iter()

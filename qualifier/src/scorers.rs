@@ -90,9 +90,10 @@ pub(crate) struct Slot {
     breaker: Breaker,
     /// This scorer's key with the watchdog.
     watch_key: u32,
-    /// The facts of this scorer the policy's gates read: all a decision
-    /// needs of its facts (set once the policy is resolved).
-    pub(crate) gate_facts: Vec<String>,
+    /// The facts of this scorer the policy's gates read, as the mask a
+    /// plugin is given ([`Wanted::facts`]): all a decision needs of its
+    /// facts (set once the policy is resolved).
+    pub(crate) gate_facts: u64,
 }
 
 /// What one scorer produced for one lead, already checked.
@@ -242,9 +243,9 @@ impl Slot {
     }
 
     /// What the host copies of a call (see [`Slot::run`]).
-    fn wanted(&self, decision: Option<f64>) -> Wanted<'_> {
+    fn wanted(&self, decision: Option<f64>) -> Wanted {
         match decision {
-            Some(beat) => Wanted { weight: self.weight, beat, facts: Some(&self.gate_facts) },
+            Some(beat) => Wanted { weight: self.weight, beat, facts: self.gate_facts },
             None => Wanted::ALL,
         }
     }
@@ -359,7 +360,7 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
             metrics: ScorerMetrics::register(&entry.id),
             breaker: Breaker::new(entry.isolation.breaker_failures, entry.isolation.breaker_cool_down),
             watch_key: watchdog::watch(&entry.id, entry.isolation.stuck_after),
-            gate_facts: Vec::new(),
+            gate_facts: hql_plugin_api::abi::HQL_ALL_FACTS,
         });
     }
     Ok(slots)

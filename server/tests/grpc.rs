@@ -315,7 +315,7 @@ async fn list_scorers_names_the_loaded_scorers_and_policy() {
     assert_eq!(listed.scorers[0].library, "static:demos");
     let policy = listed.policy.expect("policy");
     assert_eq!((policy.name.as_str(), policy.version.as_str()), ("server-test", "7"));
-    assert_eq!(listed.host_abi_version, "1.2");
+    assert_eq!(listed.host_abi_version, "1.3");
     server.shutdown().await;
 }
 

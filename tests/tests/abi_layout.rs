@@ -82,6 +82,7 @@ fn rust_layout() -> Vec<LayoutRow> {
         }
         hql_score_context_t {
             struct_size, as_of, future_events_hidden, reason_limit, reserved, reason_weight, reason_beat,
+            wanted_facts,
         }
         hql_reason_t {
             code, message, points, evidence_fields, evidence_fields_len, evidence_events,
@@ -155,6 +156,7 @@ fn rust_constants() -> Vec<(String, i64)> {
         HQL_LOG_TRACE,
         HQL_SCORE_CONTEXT_SIZE_V1_1,
         HQL_SCORE_CONTEXT_SIZE_V1_2,
+        HQL_SCORE_CONTEXT_SIZE_V1_3,
     ]
 }
 
@@ -318,15 +320,20 @@ fn the_sizes_the_host_announces_are_the_c_sizes() {
     assert_eq!(hql_plugin_api::host::HOST_API.struct_size as usize, size_of_c("hql_host_api_t"));
     // The host refuses descriptors smaller than a 1.0 one.
     assert_eq!(abi::HQL_DESCRIPTOR_MIN_SIZE_V1, size_of_c("hql_scorer_descriptor_t"));
-    // A 1.2 context carries `reason_limit` (1.1) and the reason bar (1.2):
-    // plugins read them only when the context's struct_size says so, and
-    // the host's contexts do.
-    assert_eq!(abi::HQL_SCORE_CONTEXT_SIZE_V1_2 as usize, size_of_c("hql_score_context_t"));
+    // A 1.3 context carries `reason_limit` (1.1), the reason bar (1.2) and
+    // the wanted facts (1.3): plugins read each only when the context's
+    // struct_size says so, and the host's contexts do.
+    assert_eq!(abi::HQL_SCORE_CONTEXT_SIZE_V1_3 as usize, size_of_c("hql_score_context_t"));
     assert_eq!(
         abi::HQL_SCORE_CONTEXT_SIZE_V1_1 as usize,
         c[&("hql_score_context_t".to_string(), "reason_weight".to_string())].offset
     );
+    assert_eq!(
+        abi::HQL_SCORE_CONTEXT_SIZE_V1_2 as usize,
+        c[&("hql_score_context_t".to_string(), "wanted_facts".to_string())].offset
+    );
     let lead = hql_plugin_api::record::LeadRecord::default();
     let view = hql_plugin_api::view::LeadView::new(&lead, 0);
-    assert_eq!(view.raw_context().struct_size, abi::HQL_SCORE_CONTEXT_SIZE_V1_2);
+    assert_eq!(view.raw_context().struct_size, abi::HQL_SCORE_CONTEXT_SIZE_V1_3);
+    assert_eq!(view.raw_context().wanted_facts, abi::HQL_ALL_FACTS);
 }

@@ -41,7 +41,7 @@ async fn the_five_bundled_scorers_are_listed_in_policy_order_as_the_policy_confi
     let listed = list(&server).await;
 
     let abi = format!("{HQL_ABI_MAJOR}.{HQL_ABI_MINOR}");
-    assert_eq!(abi, "1.2");
+    assert_eq!(abi, "1.3");
     assert_eq!(listed.host_abi_version, abi);
 
     // (id, dimension, weight, required) as written in policies/default.toml,

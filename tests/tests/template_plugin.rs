@@ -138,7 +138,7 @@ async fn list_scorers_names_the_template_and_its_library() {
     let listed = client.list_scorers(pb::ListScorersRequest {}).await.expect("ListScorers").into_inner();
     let partner = listed.scorers.iter().find(|s| s.name == "partner").expect("partner listed");
     assert_eq!(partner.plugin, "partner_referral");
-    assert_eq!(partner.abi_version, "1.2");
+    assert_eq!(partner.abi_version, "1.3");
     assert!(partner.library.contains(TEMPLATE), "{}", partner.library);
     assert_eq!(partner.dimension, "engagement", "the template's default dimension");
 }

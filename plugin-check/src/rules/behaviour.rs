@@ -1,6 +1,6 @@
 //! Behaviour rules: the plugin cannot see the future, gives the same answer
-//! every time, gives it from any thread, honours a reason limit, and how
-//! long it takes.
+//! every time, gives it from any thread, honours a reason limit and a fact
+//! mask, and how long it takes.
 //!
 //! - Events after `as_of` are withheld by the host (only their count reaches
 //!   the plugin), so the decision a plugin makes (score, facts,
@@ -16,6 +16,8 @@
 //!   plugin's full output, and nothing else changes (see [`reason_limit`]);
 //!   under a limit and a reason bar, exactly those of them that clear the
 //!   bar (see [`reason_bar`]).
+//! - Under a fact mask the host keeps exactly the wanted facts of the
+//!   plugin's full output, and nothing else changes (see [`wanted_facts`]).
 //! - Time per call is reported (median and p99 over the sequential calls
 //!   after the first, warm-up pass), not judged: it depends on the machine
 //!   and the build profile. Only a p99 above [`SLOW_P99`] warns, since the
@@ -23,6 +25,7 @@
 
 use std::time::Duration;
 
+use hql_plugin_api::abi::{HQL_ALL_FACTS, fact_wanted};
 use hql_plugin_api::{ReasonBar, Score};
 
 use crate::compare;
@@ -43,6 +46,7 @@ pub(crate) fn evaluate(leads: &[EdgeLead], observed: &Observed) -> (Vec<RuleResu
         thread_safety(leads, observed),
         reason_limit(leads, observed),
         reason_bar(leads, observed),
+        wanted_facts(leads, observed),
         timing_rule(timing.as_ref()),
     ];
     (results, timing)
@@ -243,6 +247,67 @@ pub(crate) fn reason_bar(leads: &[EdgeLead], observed: &Observed) -> RuleResult 
     )
 }
 
+/// Under a fact mask (ABI 1.3 `wanted_facts`, how Qualify calls a scorer
+/// whose facts its policy's gates read only some of), the host must end up
+/// with exactly the facts of the plugin's full output that it keeps under
+/// the mask ([`kept_under`]), and nothing else may change: a plugin may skip
+/// a fact whose bit is clear (the host drops it anyway), never one whose bit
+/// is set, and its score, reasons and disqualifiers do not depend on the
+/// mask. Without a reason limit, so only the facts can differ.
+pub(crate) fn wanted_facts(leads: &[EdgeLead], observed: &Observed) -> RuleResult {
+    if observed.declared_facts.is_empty() {
+        return RuleResult::skip(Rule::WantedFacts, "not checked: the plugin declares no facts");
+    }
+    if observed.masked.is_empty() {
+        return RuleResult::skip(Rule::WantedFacts, "not checked: no call under a fact mask was made");
+    }
+    let (declared, mask) = (&observed.declared_facts, observed.fact_mask);
+    let mut problems = Vec::new();
+    for (i, outcome) in observed.masked.iter().enumerate() {
+        let expect = |s: &Score| {
+            let mut kept = s.clone();
+            kept.retain_facts(|f| kept_under(declared, mask, &f.name));
+            kept
+        };
+        if let Some(d) = mismatch(observed, i, outcome, expect) {
+            problems.push(format!("`{}`: expected, then under wanted_facts {mask:#b}: {d}", name(leads, i)));
+        }
+    }
+    let calls = observed.masked.len();
+    if problems.is_empty() {
+        let wanted = (0..declared.len()).filter(|i| fact_wanted(mask, *i)).count();
+        return RuleResult::pass(
+            Rule::WantedFacts,
+            format!(
+                "{calls} calls under wanted_facts {mask:#b} ({wanted} of {} declared facts wanted): the host \
+                 kept exactly the wanted facts",
+                declared.len()
+            ),
+        );
+    }
+    RuleResult::fail(
+        Rule::WantedFacts,
+        format!(
+            "{} of {calls} calls under a fact mask left out a wanted fact or changed the output",
+            problems.len()
+        ),
+        problems,
+        "Under hql_score_context_t.wanted_facts (ABI 1.3), bit i stands for the fact declared at facts[i]: you may \
+         skip set_fact for a declared fact whose bit is clear (or send it: the host drops it), never for one whose \
+         bit is set, and facts declared after the 64th have no bit and are always sent. Nothing else may depend \
+         on the mask: the same score, reasons and disqualifiers. The Rust SDK does this for you.",
+    )
+}
+
+/// Whether the host keeps a fact named `name` under the fact mask `mask`
+/// of a plugin that declares `declared` (as `set_fact` decides): every fact
+/// when every bit is set (no mask); else only a declared one whose bit is
+/// set or that is declared past the 64th. An undeclared name has no bit
+/// and is dropped.
+fn kept_under(declared: &[String], mask: u64, name: &str) -> bool {
+    mask == HQL_ALL_FACTS || declared.iter().position(|d| d == name).is_some_and(|i| fact_wanted(mask, i))
+}
+
 /// `None` when `outcome` is what `expect` makes of one of the sequential
 /// results for lead `i` (any pass, so non-determinism is not counted
 /// twice); else how it differs from the first pass's.
@@ -343,6 +408,9 @@ mod tests {
             concurrent: Vec::new(),
             limited: Vec::new(),
             barred: Vec::new(),
+            declared_facts: Vec::new(),
+            fact_mask: 0,
+            masked: Vec::new(),
         }
     }
 
@@ -414,6 +482,102 @@ mod tests {
         assert_eq!(crate::run::bar_for(None).beat, 0.0);
     }
 
+    /// A score of 10 with one reason and these facts, numbered by position.
+    fn with_facts(names: &[&'static str]) -> Score {
+        let mut score = Score::new(10.0);
+        score.reason("t.r", 4.0, "a reason");
+        for (i, name) in names.iter().enumerate() {
+            score.fact(*name, i as f64);
+        }
+        score
+    }
+
+    /// Observed with one sequential result, `full`, for a plugin declaring
+    /// `a`, `b`, `c`, and the masked pass's mask (a and c wanted).
+    fn masked_observed(full: Score) -> Observed {
+        let mut o = observed(vec![vec![Call { outcome: Ok(full), elapsed: Duration::ZERO }]]);
+        o.declared_facts = ["a", "b", "c"].map(String::from).to_vec();
+        o.fact_mask = crate::run::every_other_fact(3);
+        o
+    }
+
+    #[test]
+    fn under_a_fact_mask_the_wanted_facts_must_be_kept() {
+        let mut o = masked_observed(with_facts(&["a", "b", "c"]));
+        assert_eq!(o.fact_mask, 0b101);
+        // Only the wanted facts, at their values: what the SDK sends.
+        let mut kept = with_facts(&["a", "b", "c"]);
+        kept.retain_facts(|f| f.name != "b");
+        o.masked = vec![Ok(kept)];
+        let r = wanted_facts(&leads(), &o);
+        assert_eq!(r.status, Status::Pass, "{r:?}");
+        assert!(
+            r.summary.contains("under wanted_facts 0b101 (2 of 3 declared facts wanted)"),
+            "{}",
+            r.summary
+        );
+    }
+
+    #[test]
+    fn under_a_fact_mask_a_missing_wanted_fact_fails() {
+        let mut o = masked_observed(with_facts(&["a", "b", "c"]));
+        // `c` (bit 2) skipped: the gate reading it would see nothing.
+        let mut skipped = with_facts(&["a", "b", "c"]);
+        skipped.retain_facts(|f| f.name == "a");
+        o.masked = vec![Ok(skipped)];
+        let r = wanted_facts(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.problems, vec!["`empty`: expected, then under wanted_facts 0b101: 2 fact(s), then 1"]);
+        assert!(
+            r.fix.as_deref().is_some_and(|f| f.contains("never for one whose bit is set")),
+            "{:?}",
+            r.fix
+        );
+    }
+
+    #[test]
+    fn under_a_fact_mask_an_unwanted_fact_sent_anyway_is_dropped_by_the_host() {
+        // A plugin that ignores the mask sends `b` and an undeclared `x`
+        // too; the host records neither (see `set_fact`), so what it ends
+        // up with is right.
+        let full = with_facts(&["a", "b", "c", "x"]);
+        let mut o = masked_observed(full.clone());
+        let recorded = |mask: u64| {
+            let mut s = full.clone();
+            s.retain_facts(|f| kept_under(&["a", "b", "c"].map(String::from), mask, &f.name));
+            s
+        };
+        assert_eq!(recorded(0b101).facts().iter().map(|f| f.name.as_ref()).collect::<Vec<_>>(), ["a", "c"]);
+        o.masked = vec![Ok(recorded(0b101))];
+        assert_eq!(wanted_facts(&leads(), &o).status, Status::Pass);
+        // Had the host kept them, that would not be what it records.
+        o.masked = vec![Ok(full.clone())];
+        assert_eq!(wanted_facts(&leads(), &o).status, Status::Fail);
+        // With every bit set there is no mask: every fact is kept.
+        assert_eq!(recorded(HQL_ALL_FACTS).facts().len(), 4);
+        // Facts declared past the 64th have no bit and are always kept.
+        let many: Vec<String> = (0..70).map(|i| format!("f{i}")).collect();
+        assert!(kept_under(&many, 0, "f64") && !kept_under(&many, 0, "f63") && !kept_under(&many, 0, "zz"));
+    }
+
+    #[test]
+    fn under_a_fact_mask_nothing_but_the_facts_may_change() {
+        let mut o = masked_observed(with_facts(&["a", "b", "c"]));
+        // The right facts, but a score that depends on the mask.
+        let mut changed = with_facts(&["a", "b", "c"]);
+        changed.retain_facts(|f| f.name != "b").set_value(55.0);
+        o.masked = vec![Ok(changed)];
+        let r = wanted_facts(&leads(), &o);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.problems[0].contains("under wanted_facts 0b101: score 10, then 55"), "{:?}", r.problems);
+        // Nothing to check: no facts declared, or no masked call.
+        o.declared_facts.clear();
+        assert_eq!(wanted_facts(&leads(), &o).status, Status::Skip);
+        let mut o = masked_observed(with_facts(&["a"]));
+        o.masked.clear();
+        assert_eq!(wanted_facts(&leads(), &o).status, Status::Skip);
+    }
+
     #[test]
     fn concurrent_results_must_match_a_sequential_one() {
         let mut o = observed(vec![vec![call(1.0, 5), call(2.0, 5)]]);
@@ -453,11 +617,11 @@ mod tests {
         // The first pass (warm-up) is not timed when there are others.
         let fast = observed(vec![vec![call(1.0, 9000), call(1.0, 9000)], vec![call(1.0, 10), call(1.0, 30)]]);
         let (results, timing) = evaluate(&leads(), &fast);
-        assert_eq!(results[5].status, Status::Info);
+        assert_eq!(results[6].status, Status::Info);
         assert!(
-            results[5].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
+            results[6].summary.starts_with("median 30.0 µs, p99 30.0 µs over 2 calls"),
             "{}",
-            results[5].summary
+            results[6].summary
         );
         assert_eq!(timing.map(|t| t.slowest_lead), Some("missing-fields".to_string()));
 

@@ -81,6 +81,9 @@ mod tests {
             concurrent: Vec::new(),
             limited: Vec::new(),
             barred: Vec::new(),
+            declared_facts: Vec::new(),
+            fact_mask: 0,
+            masked: Vec::new(),
         }
     }
 

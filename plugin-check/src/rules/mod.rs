@@ -8,7 +8,8 @@
 //! - `output`: on every edge-case lead it returns a score, in range, with
 //!   well-formed reasons and only declared facts and codes.
 //! - `behaviour`: it cannot see the future, it is deterministic and
-//!   thread-safe, it honours a reason limit, and how fast it is.
+//!   thread-safe, it honours a reason limit, a reason bar and a fact mask,
+//!   and how fast it is.
 //!
 //! Each rule is a plain function from what was observed to a
 //! [`RuleResult`], so every one can be unit-tested
@@ -72,6 +73,9 @@ pub enum Rule {
     /// Under a reason limit and a bar, the reasons the host keeps are the
     /// top ones that clear it.
     ReasonBar,
+    /// Under a fact mask (`wanted_facts`), the facts the host keeps are the
+    /// wanted ones, and nothing else changes.
+    WantedFacts,
     /// Time per call (reported, not judged).
     Timing,
 }
@@ -82,7 +86,7 @@ impl Rule {
     pub const FIRST_RUN_RULE: usize = 10;
 
     /// Every rule, in report order.
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::Open,
         Rule::Entry,
         Rule::Magic,
@@ -104,6 +108,7 @@ impl Rule {
         Rule::ThreadSafety,
         Rule::ReasonLimit,
         Rule::ReasonBar,
+        Rule::WantedFacts,
         Rule::Timing,
     ];
 
@@ -131,6 +136,7 @@ impl Rule {
             Rule::ThreadSafety => "behaviour.thread_safety",
             Rule::ReasonLimit => "behaviour.reason_limit",
             Rule::ReasonBar => "behaviour.reason_bar",
+            Rule::WantedFacts => "behaviour.wanted_facts",
             Rule::Timing => "behaviour.timing",
         }
     }

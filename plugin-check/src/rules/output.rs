@@ -412,6 +412,9 @@ mod tests {
             concurrent: Vec::new(),
             limited: Vec::new(),
             barred: Vec::new(),
+            declared_facts: Vec::new(),
+            fact_mask: 0,
+            masked: Vec::new(),
         };
         let results = evaluate(&spec(), &leads, &observed);
         assert_eq!(results[0].status, Status::Fail);
