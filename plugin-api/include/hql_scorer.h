@@ -52,6 +52,12 @@
  *     returns, unless the note says otherwise. Copy what you need to keep.
  *   - Strings are `hql_str_t`: UTF-8, NOT NUL-terminated, `ptr` may be NULL
  *     only when `len` is 0.
+ *   - What a plugin passes to a callback is copied during the call, with one
+ *     exception: a string whose bytes lie in the library's read-only segments
+ *     (a literal: most codes, evidence paths, fact names and some messages)
+ *     cannot change while the library is loaded, which is for ever, so the
+ *     host may keep a reference to it instead of a copy. A plugin that
+ *     changes such memory (mprotect) breaks this contract.
  *
  * Threads
  *   - `create` and `destroy` are called from one thread at a time.

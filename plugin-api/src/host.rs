@@ -52,6 +52,56 @@ fn pooled(s: hql_str_t) -> Cow<'static, str> {
     Cow::Owned(out)
 }
 
+/// A plugin's string, kept where it lies when that is the plugin library's
+/// read-only image (a literal: most codes and field paths), else as
+/// [`pooled`].
+fn kept(image: &ReadOnlyImage, s: hql_str_t) -> Cow<'static, str> {
+    if image.holds(s) {
+        // SAFETY: `holds` checked that the bytes lie in memory that stays
+        // mapped and unchanged for the rest of the process (the contract of
+        // `ReadOnlyImage::new`); the ABI makes them readable now.
+        let bytes: &'static [u8] = unsafe { s.as_bytes() };
+        if let Some(text) = utf8(bytes) {
+            return Cow::Borrowed(text);
+        }
+    }
+    pooled(s)
+}
+
+/// The read-only memory of one plugin library: its segments that are mapped
+/// without write permission. A string a plugin passes that lies wholly in one
+/// of them is a literal of the library; as long as the library stays loaded
+/// its bytes cannot change, so the host keeps a reference instead of a copy.
+/// Empty (the default): every string is copied.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOnlyImage {
+    /// `(start, length)` of each segment.
+    segments: Vec<(usize, usize)>,
+}
+
+impl ReadOnlyImage {
+    /// The image made of `segments`, `(start address, length)` each.
+    ///
+    /// # Safety
+    /// Every byte of every segment must stay mapped, readable and unchanged
+    /// for the rest of the process: read-only segments of a library that is
+    /// never unloaded.
+    pub unsafe fn new(segments: Vec<(usize, usize)>) -> ReadOnlyImage {
+        ReadOnlyImage { segments }
+    }
+
+    /// Whether all of `s` lies within one segment.
+    #[inline]
+    fn holds(&self, s: hql_str_t) -> bool {
+        let (at, len) = (s.ptr as usize, s.len);
+        !s.ptr.is_null()
+            && self
+                .segments
+                .iter()
+                .any(|&(start, size)| at >= start && at - start <= size && len <= size - (at - start))
+    }
+}
+
 fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
     if ptr.is_null() || len == 0 {
         &[]
@@ -78,6 +128,9 @@ pub struct Collected<'i> {
     /// fact set under one of them is stored under the declared name instead
     /// of a copy (most facts of every call).
     pub declared_facts: &'i [&'static str],
+    /// The plugin library's read-only memory: strings there are kept, not
+    /// copied.
+    pub image: &'i ReadOnlyImage,
     /// The declared fact looked at first for the next `set_fact`: the one
     /// after the last found (plugins mostly set their facts in declaration
     /// order).
@@ -100,10 +153,14 @@ impl<'i> Collected<'i> {
             reason_limit: 0,
             wanted: Wanted::ALL,
             declared_facts: &[],
+            image: &NO_IMAGE,
             next_fact: 0,
         }
     }
 }
+
+/// No read-only image: every string is copied.
+static NO_IMAGE: ReadOnlyImage = ReadOnlyImage { segments: Vec::new() };
 
 struct CreateErrors {
     errors: Vec<ConfigError>,
@@ -145,7 +202,9 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         };
         // Every string is copied (the plugin's memory is only borrowed for
         // this callback) into buffers from this thread's pool, which the
-        // host refills when it recycles the decision's scores.
+        // host refills when it recycles the decision's scores; but for the
+        // literals of the plugin's library, which are kept where they lie
+        // (see `ReadOnlyImage`).
         // Under a reason limit (Qualify) only what the decision can show is
         // copied; a plugin that sends more is held to the limit here. A
         // reason that cannot beat the top reasons of the scorers already run
@@ -154,14 +213,14 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         if c.reason_limit > 0 && !beats {
             return;
         }
+        let image = c.image;
         c.score.offer_reason(c.reason_limit, r.points, || {
             let mut fields = crate::pool::paths();
-            fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| pooled(*f)));
+            fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| kept(image, *f)));
             let mut events = crate::pool::indexes();
             events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
-            let mut message = crate::pool::string();
-            push_text(&mut message, r.message);
-            Reason { code: pooled(r.code), message: Cow::Owned(message), points: r.points, fields, events }
+            let (code, message) = (kept(image, r.code), kept(image, r.message));
+            Reason { code, message, points: r.points, fields, events }
         });
     }));
 }
@@ -170,7 +229,7 @@ unsafe extern "C" fn add_disqualifier(result: *mut hql_result_t, code: hql_str_t
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: as in `set_score`.
         if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
-            c.score.disqualify(pooled(code), owned(message));
+            c.score.disqualify(kept(c.image, code), kept(c.image, message));
         }
     }));
 }
@@ -195,12 +254,12 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         let value = match FactKind::from_raw(f.kind) {
             Some(FactKind::Number) => FactValue::Number(f.number),
             Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
-            Some(FactKind::Text) => FactValue::Text(pooled(f.text)),
+            Some(FactKind::Text) => FactValue::Text(kept(c.image, f.text)),
             None => return,
         };
         let name = match declared {
             Some(i) => Cow::Borrowed(c.declared_facts[i]),
-            None => pooled(f.name),
+            None => kept(c.image, f.name),
         };
         c.score.fact(name, value);
     }));
@@ -266,6 +325,8 @@ pub struct AbiInstance {
     descriptor: &'static hql_scorer_descriptor_t,
     /// The descriptor's fact names (valid UTF-8 ones), for [`Collected`].
     declared_facts: Box<[&'static str]>,
+    /// The library's read-only memory (empty unless the loader says).
+    image: ReadOnlyImage,
     instance: *mut c_void,
     // Boxed: its address was given to the plugin and must not move.
     _host: Box<HostHandle>,
@@ -385,13 +446,26 @@ impl AbiInstance {
         if status == HQL_OK {
             // SAFETY: the caller vouches for the descriptor.
             let declared_facts = unsafe { declared_facts(descriptor) };
-            Ok(AbiInstance { descriptor, declared_facts, instance, _host: host })
+            Ok(AbiInstance {
+                descriptor,
+                declared_facts,
+                image: ReadOnlyImage::default(),
+                instance,
+                _host: host,
+            })
         } else {
             if errors.errors.is_empty() {
                 errors.errors.push(ConfigError::new("", "the scorer refused its config without saying why"));
             }
             Err(errors.errors)
         }
+    }
+
+    /// The same instance, keeping a plugin's strings that lie in `image`
+    /// (its library's read-only memory) instead of copying them.
+    pub fn with_image(mut self, image: ReadOnlyImage) -> AbiInstance {
+        self.image = image;
+        self
     }
 
     /// Scores one lead through the ABI.
@@ -407,6 +481,7 @@ impl AbiInstance {
         collected.reason_limit = view.reason_limit() as usize;
         collected.wanted = *wanted;
         collected.declared_facts = &self.declared_facts;
+        collected.image = &self.image;
         // The bar travels with the call (ABI 1.2), so the plugin need not
         // build reasons this host would not copy.
         let mut ctx = *view.raw_context();
@@ -438,5 +513,40 @@ impl Drop for AbiInstance {
             // the owner guarantees no score call is in flight.
             unsafe { destroy(self.instance) };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static LITERAL: &str = "0123456789";
+
+    /// An image of exactly `LITERAL`'s bytes.
+    fn literal_image() -> ReadOnlyImage {
+        // SAFETY: a string literal: static, never written.
+        unsafe { ReadOnlyImage::new(vec![(LITERAL.as_ptr() as usize, LITERAL.len())]) }
+    }
+
+    fn part(from: usize, len: usize) -> hql_str_t {
+        hql_str_t { ptr: LITERAL.as_ptr().wrapping_add(from), len }
+    }
+
+    #[test]
+    fn an_image_holds_only_strings_wholly_inside_one_of_its_segments() {
+        let image = literal_image();
+        assert!(image.holds(part(0, 10)) && image.holds(part(3, 4)) && image.holds(part(10, 0)));
+        assert!(!image.holds(part(5, 6)), "runs past the end");
+        assert!(!image.holds(part(11, 0)) && !image.holds(part(usize::MAX / 2, 1)));
+        assert!(!image.holds(hql_str_t::EMPTY), "null is never held");
+        assert!(!ReadOnlyImage::default().holds(part(0, 1)));
+    }
+
+    #[test]
+    fn a_held_string_is_borrowed_and_any_other_copied() {
+        let image = literal_image();
+        assert!(matches!(kept(&image, part(2, 3)), Cow::Borrowed("234")));
+        let owned = String::from("234");
+        assert!(matches!(kept(&image, hql_str_t::from_str(&owned)), Cow::Owned(s) if s == "234"));
     }
 }

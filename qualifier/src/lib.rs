@@ -38,6 +38,7 @@ pub mod explanation_ref;
 #[cfg(test)]
 mod fixtures;
 pub mod gate;
+mod image;
 pub mod metrics;
 pub mod pipeline;
 pub mod plugin;

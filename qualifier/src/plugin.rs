@@ -27,6 +27,7 @@ use hql_plugin_api::abi::{
     HQL_ABI_MAJOR, HQL_ABI_MINOR, HQL_DESCRIPTOR_MIN_SIZE_V1, HQL_SCORER_ENTRY_SYMBOL, HQL_SCORER_MAGIC,
     hql_scorer_descriptor_t, hql_scorer_entry_fn, hql_str_t,
 };
+use hql_plugin_api::host::ReadOnlyImage;
 
 use crate::digest::sha256_hex;
 use crate::error::{LoadError, PluginLoadError, PluginTrustError};
@@ -65,6 +66,9 @@ pub struct LoadedLibrary {
     pub descriptor: &'static hql_scorer_descriptor_t,
     /// What it declares.
     pub spec: PluginSpec,
+    /// Its read-only memory, where the host keeps the plugin's literals
+    /// instead of copying them (see `image`).
+    pub image: ReadOnlyImage,
 }
 
 /// The platform file name of library `name` (`libhql_bant.so` on Linux).
@@ -299,7 +303,10 @@ fn open_hashed(path: PathBuf, file_name: String, sha256: String) -> Result<Loade
     }
     // SAFETY: full v1 descriptor (size checked); its pointers are static.
     let spec = unsafe { read_spec(&path, descriptor, name, version)? };
-    Ok(LoadedLibrary { path, file_name, sha256, descriptor, spec })
+    // SAFETY: read-only segments of a library that is never unloaded (it is
+    // leaked into the registry above): mapped and unchanged for ever.
+    let image = unsafe { ReadOnlyImage::new(crate::image::read_only_segments(entry as usize)) };
+    Ok(LoadedLibrary { path, file_name, sha256, descriptor, spec, image })
 }
 
 /// Copies the declarations out of a validated descriptor.

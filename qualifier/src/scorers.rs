@@ -327,7 +327,8 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
                 let lib = plugin::load(dir, &entry.library, &entry.id, entry.sha256.as_deref())?;
                 // SAFETY: the descriptor passed every check in `plugin::load`.
                 let instance = unsafe { AbiInstance::create(lib.descriptor, &entry.config_json, sink) }
-                    .map_err(|errors| config_error(policy, i, &lib.spec, &lib.file_name, errors))?;
+                    .map_err(|errors| config_error(policy, i, &lib.spec, &lib.file_name, errors))?
+                    .with_image(lib.image.clone());
                 (lib.spec, lib.file_name, lib.sha256, Backend::Abi(instance))
             }
             crate::engine::ScorerSource::Static(set) => {
