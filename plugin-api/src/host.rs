@@ -215,9 +215,8 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
         }
         let image = c.image;
         c.score.offer_reason(c.reason_limit, r.points, || {
-            let mut fields = crate::pool::paths();
+            let (mut fields, mut events) = crate::pool::evidence();
             fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| kept(image, *f)));
-            let mut events = crate::pool::indexes();
             events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
             let (code, message) = (kept(image, r.code), kept(image, r.message));
             Reason { code, message, points: r.points, fields, events }

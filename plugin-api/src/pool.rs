@@ -143,24 +143,28 @@ impl std::ops::DerefMut for EventIndexes {
 
 impl Drop for EventIndexes {
     fn drop(&mut self) {
-        let list = std::mem::take(&mut self.0);
-        keep(move |p| shelve(&mut p.indexes, list));
+        // A list that never took a buffer has nothing to give back.
+        if self.0.capacity() > 0 {
+            let list = std::mem::take(&mut self.0);
+            keep(move |p| shelve(&mut p.indexes, list));
+        }
     }
 }
 
-/// An empty list of field paths (no allocation when the pool is empty).
-pub(crate) fn paths() -> Vec<Cow<'static, str>> {
-    take(|p| p.paths.pop()).unwrap_or_default()
+/// Empty lists of reasons and facts for a new score, with room for at least
+/// `reasons` and `facts` (one look at the pool for both).
+#[inline]
+pub(crate) fn score_lists(reasons: usize, facts: usize) -> (Vec<Reason>, Vec<Fact>) {
+    let (r, f) = take(|p| Some((p.reasons.pop(), p.facts.pop()))).unwrap_or((None, None));
+    (r.unwrap_or_else(|| Vec::with_capacity(reasons)), f.unwrap_or_else(|| Vec::with_capacity(facts)))
 }
 
-/// An empty list of reasons with room for at least `room`.
-pub(crate) fn reasons(room: usize) -> Vec<Reason> {
-    take(|p| p.reasons.pop()).unwrap_or_else(|| Vec::with_capacity(room))
-}
-
-/// An empty list of facts with room for at least `room`.
-pub(crate) fn facts(room: usize) -> Vec<Fact> {
-    take(|p| p.facts.pop()).unwrap_or_else(|| Vec::with_capacity(room))
+/// Empty lists of field paths and event indexes for a new reason (one look
+/// at the pool for both; no allocation when it is empty).
+#[inline]
+pub(crate) fn evidence() -> (Vec<Cow<'static, str>>, Vec<u32>) {
+    let (fields, events) = take(|p| Some((p.paths.pop(), p.indexes.pop()))).unwrap_or((None, None));
+    (fields.unwrap_or_default(), events.unwrap_or_default())
 }
 
 /// The sink for the evidence of reasons a score leaves out, empty.
@@ -188,9 +192,14 @@ pub(crate) fn give_score(reasons: Vec<Reason>, facts: Vec<Fact>, sink: Option<Bo
 }
 
 /// Keeps a string a score did not keep (a message or code of a reason left
-/// out under a reason limit).
+/// out under a reason limit). A literal, or a string with no buffer, has
+/// nothing to give: the pool is not touched (in a plugin library each touch
+/// is a call to look up the thread's pool).
+#[inline]
 pub(crate) fn give_text(text: Cow<'static, str>) {
-    keep(move |p| p.text(text));
+    if matches!(&text, Cow::Owned(s) if s.capacity() > 0) {
+        keep(move |p| p.text(text));
+    }
 }
 
 /// Keeps the buffers of one reason dropped from a score.
@@ -275,8 +284,9 @@ mod tests {
             assert!(next.is_empty());
             let again = Line::new().s("second");
             assert!([next.as_ptr(), again.as_str().as_ptr()].contains(&message_ptr));
-            assert!(indexes().capacity() >= 2);
-            assert!(paths().capacity() >= 1);
+            let (paths, indexes) = evidence();
+            assert!(indexes.capacity() >= 2);
+            assert!(paths.capacity() >= 1);
         })
         .join()
         .expect("joins");
