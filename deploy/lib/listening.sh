@@ -10,6 +10,10 @@
 start_listening() {
     local log="$1"
     shift
+    # The log exists before the server starts: the background job opens it
+    # only when it is scheduled, and a read of a missing file would end a
+    # `set -e` script.
+    : >"$log"
     "$@" >"$log" 2>"$log.err" &
     pid=$!
     address=""
