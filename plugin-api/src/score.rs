@@ -145,6 +145,23 @@ impl Score {
         self.push_new_reason(code.into(), points, message().into())
     }
 
+    /// As [`Score::reason_with`], with the code written by a closure too,
+    /// only if the reason is kept: for codes built per call (from a
+    /// configured rule, say), which would otherwise be written, and handed
+    /// back, for every reason a Qualify call leaves out. A literal code
+    /// needs no closure: use [`Score::reason_with`].
+    pub fn reason_with_code<C: Into<Cow<'static, str>>, M: Into<Cow<'static, str>>>(
+        &mut self,
+        code: impl FnOnce() -> C,
+        points: f64,
+        message: impl FnOnce() -> M,
+    ) -> &mut Reason {
+        if !self.admit(points) {
+            return self.not_kept();
+        }
+        self.push_new_reason(code().into(), points, message().into())
+    }
+
     /// Whether a reason with `points` is kept; under a reason limit, makes
     /// room for it (the weakest kept reason goes back to the pool) and
     /// counts its points either way.
@@ -591,6 +608,49 @@ mod tests {
             prop_assert_eq!(barred.value().to_bits(), limited.value().to_bits());
             prop_assert_eq!(barred.total_points().to_bits(), limited.total_points().to_bits());
             prop_assert!(barred_written <= limited_written);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_code_written_by_a_closure_is_written_only_with_its_message(
+            points in prop::collection::vec(
+                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
+                0..24,
+            ),
+            limit in 0usize..8,
+            beat in prop_oneof![Just(-1.0), 0.0..40.0f64],
+        ) {
+            let logger = Logger::discard();
+            let bar = (beat >= 0.0).then_some(crate::ReasonBar { weight: 0.5, beat });
+            let ctx = Context::new(0, 0, &logger).with_reason_limit(limit).with_reason_bar(bar);
+            let mut eager_written = 0;
+            let eager = build(&ctx, &points, &mut eager_written);
+            let (mut codes, mut messages) = (0, 0);
+            let mut lazy = Score::for_call(&ctx);
+            for (i, p) in points.iter().enumerate() {
+                lazy.reason_with_code(
+                    || {
+                        codes += 1;
+                        format!("x.r{i}")
+                    },
+                    *p,
+                    || {
+                        messages += 1;
+                        format!("reason {i}")
+                    },
+                )
+                .field("bant.need")
+                .events([i as u32]);
+            }
+            lazy.settle("x.clamped");
+            prop_assert_eq!(&lazy, &eager);
+            prop_assert_eq!(lazy.total_points().to_bits(), eager.total_points().to_bits());
+            prop_assert_eq!(codes, messages);
+            prop_assert_eq!(messages, eager_written);
+            if limit == 0 {
+                prop_assert_eq!(codes, points.len());
+            }
         }
     }
 

@@ -124,11 +124,11 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
                 .s(", counted once")
                 .when(code.is_some(), |l| l.s("; reported as ").s(code.unwrap_or_default()))
         };
-        let reason_code = match group.rule {
+        let reason_code = || match group.rule {
             Some(rule) => Line::new().s(&rule.code),
             None => Line::new().s("intent.negative.").s(&code_part(group.event_type)),
         };
-        score.reason_with(reason_code, points, message).events(group.events.iter().copied());
+        score.reason_with_code(reason_code, points, message).events(group.events.iter().copied());
         total += points;
         if let Some(code) = code {
             let what = match code {
@@ -217,8 +217,8 @@ fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
             ago(Line::new().int(count(g.count)).s("× ").s(g.event_type).s(" (latest "), g.latest_age)
                 .s("): unknown event type, 0 points; add it to custom_points to score it")
         };
-        let code = Line::new().s("intent.unknown_type.").s(&code_part(g.event_type));
-        score.reason_with(code, 0.0, message).events(events);
+        let code = || Line::new().s("intent.unknown_type.").s(&code_part(g.event_type));
+        score.reason_with_code(code, 0.0, message).events(events);
         return;
     };
     let message = || {
@@ -242,7 +242,7 @@ fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
         })
         .when(g.decayed > rule.cap, |l| l.s("; capped at ").num(rule.cap))
     };
-    score.reason_with(Line::new().s(&rule.code), s.points, message).events(events);
+    score.reason_with_code(|| Line::new().s(&rule.code), s.points, message).events(events);
 }
 
 fn count(n: usize) -> i64 {

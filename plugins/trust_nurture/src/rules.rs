@@ -176,9 +176,11 @@ pub(crate) fn responses(cfg: &NurtureConfig, types: &EventTypes, s: &mut Summary
             continue;
         }
         let reason = score
-            .reason_with(Line::new().s(&negative.code), round2(-(n as f64) * negative.penalty), || {
-                plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded")
-            })
+            .reason_with_code(
+                || Line::new().s(&negative.code),
+                round2(-(n as f64) * negative.penalty),
+                || plural(Line::new(), n, "event", "events").c(' ').s(&negative.name).s(": trust eroded"),
+            )
             .field(field::TYPE);
         cite_exactly(reason, n, events());
     }
