@@ -540,6 +540,12 @@ mod tests {
     use crate::{Context, Logger};
     use proptest::prelude::*;
 
+    /// Points of up to 23 reasons: zeros and ties among them, which the limit
+    /// and the bar treat specially.
+    fn reason_points() -> impl Strategy<Value = Vec<f64>> {
+        prop::collection::vec(prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64], 0..24)
+    }
+
     /// The same reasons added to a score for `ctx`, messages counted.
     fn build(ctx: &Context<'_>, points: &[f64], written: &mut usize) -> Score {
         let mut s = Score::for_call(ctx);
@@ -558,10 +564,7 @@ mod tests {
     proptest! {
         #[test]
         fn a_limited_score_keeps_what_the_limit_would_pick(
-            points in prop::collection::vec(
-                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
-                0..24,
-            ),
+            points in reason_points(),
             limit in 1usize..8,
         ) {
             let logger = Logger::discard();
@@ -584,10 +587,7 @@ mod tests {
     proptest! {
         #[test]
         fn a_barred_score_keeps_what_the_limit_would_pick_above_the_bar(
-            points in prop::collection::vec(
-                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
-                0..24,
-            ),
+            points in reason_points(),
             limit in 1usize..8,
             weight in prop_oneof![Just(0.5), 0.0..3.0f64],
             beat in prop_oneof![Just(2.5), 0.0..40.0f64],
@@ -614,10 +614,7 @@ mod tests {
     proptest! {
         #[test]
         fn a_code_written_by_a_closure_is_written_only_with_its_message(
-            points in prop::collection::vec(
-                prop_oneof![Just(0.0), Just(5.0), Just(-5.0), -60.0..60.0f64],
-                0..24,
-            ),
+            points in reason_points(),
             limit in 0usize..8,
             beat in prop_oneof![Just(-1.0), 0.0..40.0f64],
         ) {
