@@ -100,15 +100,17 @@ impl Scorer for IcpFitScorer {
     fn score(&self, lead: &Lead<'_>, ctx: &Context<'_>) -> Result<Score, ScoreError> {
         let (cfg, pre) = (&self.config, &self.prepared);
         let mut findings = Findings::default();
-        let firmographic = rules::firmographic::score(cfg, pre, lead, &mut findings);
-        let demographic = rules::demographic::score(cfg, lead, &mut findings);
-        let technographic = rules::technographic::score(cfg, lead, &mut findings);
-
+        // Filled where they lie: a sub-score holds its parts inline, and
+        // moving three of them around cost more than the rules themselves.
         let mut weighted: [(SubScore, f64, &'static str); 3] = [
-            (firmographic, cfg.weights.firmographic, "firmographic_score"),
-            (demographic, cfg.weights.demographic, "demographic_score"),
-            (technographic, cfg.weights.technographic, "technographic_score"),
+            (SubScore::default(), cfg.weights.firmographic, "firmographic_score"),
+            (SubScore::default(), cfg.weights.demographic, "demographic_score"),
+            (SubScore::default(), cfg.weights.technographic, "technographic_score"),
         ];
+        let [(firmographic, ..), (demographic, ..), (technographic, ..)] = &mut weighted;
+        rules::firmographic::score(cfg, pre, lead, &mut findings, firmographic);
+        rules::demographic::score(cfg, lead, &mut findings, demographic);
+        rules::technographic::score(cfg, lead, &mut findings, technographic);
         // Sub-scores without an active rule drop out and the others' weights
         // are renormalised, so an empty criterion never drags the score down.
         let active_weight: f64 =

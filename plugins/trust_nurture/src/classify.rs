@@ -25,6 +25,7 @@
 
 use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
+use smallvec::SmallVec;
 
 use crate::config::NurtureConfig;
 use crate::weeks::Weeks;
@@ -137,6 +138,12 @@ impl EventTypes {
     }
 }
 
+/// Entries the summary's short lists (channels, negative-typed events,
+/// reciprocal interactions) hold without allocating: a lead of the domain
+/// notes has a few of each, and each list was an allocation a lead, through
+/// the library's own allocator, freed microseconds later.
+const LIST_INLINE: usize = 8;
+
 /// What the lead's events say, ready for the rules.
 pub(crate) struct Summary<'a> {
     /// Events the lead had at or before `as_of`.
@@ -149,17 +156,17 @@ pub(crate) struct Summary<'a> {
     pub(crate) weeks: Weeks,
     /// Distinct known channels of engagement, with the first event on each,
     /// by name.
-    pub(crate) channels: Vec<(&'a str, u32)>,
+    pub(crate) channels: SmallVec<[(&'a str, u32); LIST_INLINE]>,
     /// Events with a positive response.
     pub(crate) positive: EventIndexes,
     /// Events of a configured negative type: the type (its index in
     /// [`EventTypes::negative`]) and the event.
-    pub(crate) negative_typed: Vec<(usize, u32)>,
+    pub(crate) negative_typed: SmallVec<[(usize, u32); LIST_INLINE]>,
     /// Other events with a negative response.
     pub(crate) negative_responses: EventIndexes,
     /// Reciprocal interactions: the event and its type (an index in
     /// [`EventTypes::reciprocal_kinds`]).
-    pub(crate) reciprocal: Vec<(u32, usize)>,
+    pub(crate) reciprocal: SmallVec<[(u32, usize); LIST_INLINE]>,
     /// Analogous-interest events.
     pub(crate) analogous: EventIndexes,
     /// The earliest visible event: time and index.
@@ -180,11 +187,11 @@ impl<'a> Summary<'a> {
             // Most events are usually content: one allocation up front.
             content: EventIndexes::new(),
             weeks: Weeks::new(cfg.lookback_weeks as usize),
-            channels: Vec::new(),
+            channels: SmallVec::new(),
             positive: EventIndexes::new(),
-            negative_typed: Vec::new(),
+            negative_typed: SmallVec::new(),
             negative_responses: EventIndexes::new(),
-            reciprocal: Vec::new(),
+            reciprocal: SmallVec::new(),
             analogous: EventIndexes::new(),
             first_event: None,
         };

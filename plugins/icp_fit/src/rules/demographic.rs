@@ -9,12 +9,10 @@ use super::{Findings, SubScore, listed};
 use crate::config::{IcpConfig, SeniorityShares};
 use hql_plugin_api::text::Line;
 
-/// Scores the contact.
-pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
-    let mut sub = SubScore::default();
-    seniority(cfg, lead, findings, &mut sub);
-    department(cfg, lead, findings, &mut sub);
-    sub
+/// Scores the contact into `sub`.
+pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
+    seniority(cfg, lead, findings, sub);
+    department(cfg, lead, findings, sub);
 }
 
 /// Reason code for a known seniority, `icp_fit.seniority.<level>`.

@@ -15,14 +15,18 @@ use super::{Findings, SubScore, listed, range_fit};
 use crate::config::{IcpConfig, Prepared};
 use hql_plugin_api::text::Line;
 
-/// Scores the company.
-pub(crate) fn score(cfg: &IcpConfig, pre: &Prepared, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
-    let mut sub = SubScore::default();
-    industry(cfg, lead, findings, &mut sub);
-    employees(cfg, pre, lead, findings, &mut sub);
-    revenue(cfg, pre, lead, findings, &mut sub);
-    region(cfg, pre, lead, findings, &mut sub);
-    sub
+/// Scores the company into `sub`.
+pub(crate) fn score(
+    cfg: &IcpConfig,
+    pre: &Prepared,
+    lead: &Lead<'_>,
+    findings: &mut Findings,
+    sub: &mut SubScore,
+) {
+    industry(cfg, lead, findings, sub);
+    employees(cfg, pre, lead, findings, sub);
+    revenue(cfg, pre, lead, findings, sub);
+    region(cfg, pre, lead, findings, sub);
 }
 
 fn industry(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {

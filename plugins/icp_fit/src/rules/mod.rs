@@ -13,8 +13,16 @@ pub(crate) mod technographic;
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use crate::config::RangeRule;
 use hql_plugin_api::text::Line;
+
+/// Parts a sub-score holds without allocating: as many as its rules (four
+/// firmographic, two demographic, three technographic), so a lead's three
+/// sub-scores cost no heap (they were three allocations a lead, each freed
+/// microseconds later, through the library's own allocator).
+const PARTS_INLINE: usize = 4;
 
 /// One rule's outcome, in sub-score points.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +42,7 @@ pub(crate) struct Part {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct SubScore {
     /// Rule outcomes, in evaluation order.
-    pub(crate) parts: Vec<Part>,
+    pub(crate) parts: SmallVec<[Part; PARTS_INLINE]>,
     /// Sum of the active rules' maximum points.
     pub(crate) possible: f64,
 }

@@ -32,9 +32,8 @@ fn join(mut line: Line, tools: &[String], keep: impl Fn(&str) -> bool) -> Line {
 }
 
 /// Scores the company's tools.
-pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -> SubScore {
+pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings, sub: &mut SubScore) {
     let t = &cfg.technographic;
-    let mut sub = SubScore::default();
     // The lead's tools are a handful: scanning them per configured tool is
     // cheaper than collecting them. Configured tools are never empty, so an
     // empty entry on the lead never matches.
@@ -56,7 +55,7 @@ pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -
                 FIELDS,
             );
         }
-        return sub;
+        return;
     }
     findings.known_attributes += 1;
 
@@ -108,5 +107,4 @@ pub(crate) fn score(cfg: &IcpConfig, lead: &Lead<'_>, findings: &mut Findings) -
             .when(penalty < full, |l| l.s(" (penalty limited so technographic fit stays at 0 or above)"));
         sub.add(0.0, "icp_fit.tech.competing", -penalty, message, FIELDS);
     }
-    sub
 }
