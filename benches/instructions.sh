@@ -16,7 +16,11 @@
 #   BENCH: `pipeline` (default; the engine alone, `cargo bench -p hql-benches
 #          --bench pipeline`) or `request` (one call as a decision thread of
 #          hqld makes it, request bytes in and answer bytes out, `cargo bench
-#          -p hql-server --bench request`).
+#          -p hql-server --bench request`); or `overhead`: the pipeline's
+#          qualify/dynamic and qualify/static both, then what dynamic loading
+#          costs (`Pipeline::evaluate` dynamic over static, the performance
+#          issue's "dynamic-plugin overhead") and the functions that make
+#          the difference, per lead, largest first.
 #   FILTER: one of its benchmarks (default `qualify/dynamic` for pipeline,
 #           `request/qualify` for request).
 # INSTRUCTIONS_SECONDS: criterion's --profile-time under valgrind (default 3;
@@ -31,10 +35,36 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 which="${1:-pipeline}"
+if [ "$which" = overhead ]; then
+    out="${INSTRUCTIONS_OUT:-target/instructions}"
+    evaluate() { awk '$1 == "Pipeline::evaluate" { print $2, $3 }'; }
+    read -r dyn_leads dyn_per < <("$0" pipeline qualify/dynamic | evaluate)
+    read -r sta_leads sta_per < <("$0" pipeline qualify/static | evaluate)
+    awk -v d="$dyn_per" -v s="$sta_per" 'BEGIN {
+        printf "Pipeline::evaluate per lead: dynamic %d, static %d, overhead %+.1f %% (%d)\n", d, s, (d / s - 1) * 100, d - s }'
+    # Self instructions per function, each run divided by its leads; the
+    # largest differences (callgrind merges a function of the same name
+    # across the libraries, which is what is wanted here).
+    self_per_lead() {
+        callgrind_annotate --inclusive=no --threshold=100 "$1" 2>/dev/null | awk -v leads="$2" -v side="$3" '
+            /^ *[0-9,]+ \( *[0-9.]+%\) +[^ ]/ && !/PROGRAM TOTALS/ {
+                ir = $1; gsub(",", "", ir)
+                name = $0; sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", name); sub(/ \[.*\]$/, "", name); sub(/^[^:]*:/, "", name)
+                print side "\t" name "\t" ir / leads
+            }'
+    }
+    { self_per_lead "$out/callgrind.pipeline.qualify-dynamic.out" "$dyn_leads" d
+      self_per_lead "$out/callgrind.pipeline.qualify-static.out" "$sta_leads" s; } | awk -F '\t' '
+        { v[$2, $1] += $3; names[$2] = 1 }
+        END {
+            for (n in names) { diff = v[n, "d"] - v[n, "s"]; if (diff > 150 || diff < -150) printf "%8.0f %8.0f %+8.0f  %s\n", v[n, "d"], v[n, "s"], diff, substr(n, 1, 90) }
+        }' | grep -v 'sha2::' | sort -k3,3 -g -r | { echo "  dynamic   static  difference  (self instructions per lead; SHA-256 left out: software under valgrind)"; cat; }
+    exit 0
+fi
 case "$which" in
     pipeline) package=hql-benches; default_filter=qualify/dynamic ;;
     request) package=hql-server; default_filter=request/qualify ;;
-    *) echo "instructions: unknown benchmark '$which' (pipeline, request)" >&2; exit 2 ;;
+    *) echo "instructions: unknown benchmark '$which' (pipeline, request, overhead)" >&2; exit 2 ;;
 esac
 filter="${2:-$default_filter}"
 seconds="${INSTRUCTIONS_SECONDS:-3}"
