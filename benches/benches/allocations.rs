@@ -9,6 +9,8 @@
 //! shared libraries, which allocate through their own allocator. Results and
 //! how to read them: docs/performance.md.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -88,13 +90,7 @@ fn scorer<S: Scorer>(views: &[LeadView<'_>], config_json: &str) -> (&'static str
 fn main() {
     hql_benches::build_plugins().expect("plugins build");
     let dynamic = engine(ScorerSource::PluginDir(hql_benches::artifact_dir()));
-    let fixed = engine(ScorerSource::Static(vec![
-        ("hql_bant".to_string(), hql_bant::hql_native_scorer()),
-        ("hql_icp_fit".to_string(), hql_icp_fit::hql_native_scorer()),
-        ("hql_intent".to_string(), hql_intent::hql_native_scorer()),
-        ("hql_product_usage".to_string(), hql_product_usage::hql_native_scorer()),
-        ("hql_trust_nurture".to_string(), hql_trust_nurture::hql_native_scorer()),
-    ]));
+    let fixed = engine(common::static_scorers());
     println!("| what | counted | allocations per lead | bytes per lead |");
     println!("| --- | --- | ---: | ---: |");
     let leads = generate(42, LEADS);

@@ -5,6 +5,8 @@
 //! Run: `cargo bench -p hql-benches --bench pipeline`. Results and how to read
 //! them: docs/performance.md.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -25,13 +27,7 @@ fn engines() -> (Engine, Engine) {
         scorers: ScorerSource::PluginDir(hql_benches::artifact_dir()),
     })
     .expect("default policy loads with the plugin libraries");
-    let statics = ScorerSource::Static(vec![
-        ("hql_bant".to_string(), hql_bant::hql_native_scorer()),
-        ("hql_icp_fit".to_string(), hql_icp_fit::hql_native_scorer()),
-        ("hql_intent".to_string(), hql_intent::hql_native_scorer()),
-        ("hql_product_usage".to_string(), hql_product_usage::hql_native_scorer()),
-        ("hql_trust_nurture".to_string(), hql_trust_nurture::hql_native_scorer()),
-    ]);
+    let statics = common::static_scorers();
     let fixed = Engine::load(&LoadOptions { policy_path: hql_benches::default_policy(), scorers: statics })
         .expect("default policy loads with static scorers");
     (dynamic, fixed)
