@@ -55,7 +55,7 @@ fn main() {
     // target) a few rounds show that it works.
     let measuring = std::env::args().any(|a| a == "--bench");
     let rounds: usize = match std::env::var("HQL_OVERHEAD_ROUNDS") {
-        Ok(n) => n.parse().expect("HQL_OVERHEAD_ROUNDS is a number"),
+        Ok(n) => n.parse().ok().filter(|n| *n > 0).expect("HQL_OVERHEAD_ROUNDS is a whole number above 0"),
         Err(_) if measuring => 1_000,
         Err(_) => 4,
     };

@@ -101,7 +101,8 @@ impl Scorer for IcpFitScorer {
         let (cfg, pre) = (&self.config, &self.prepared);
         let mut findings = Findings::default();
         // Filled where they lie: a sub-score holds its parts inline, and
-        // moving three of them around cost more than the rules themselves.
+        // returning and moving three of them counted more instructions than
+        // the heap lists they replace.
         let mut weighted: [(SubScore, f64, &'static str); 3] = [
             (SubScore::default(), cfg.weights.firmographic, "firmographic_score"),
             (SubScore::default(), cfg.weights.demographic, "demographic_score"),
