@@ -38,8 +38,11 @@ which="${1:-pipeline}"
 if [ "$which" = overhead ]; then
     out="${INSTRUCTIONS_OUT:-target/instructions}"
     evaluate() { awk '$1 == "Pipeline::evaluate" { print $2, $3 }'; }
-    read -r dyn_leads dyn_per < <("$0" pipeline qualify/dynamic | evaluate)
-    read -r sta_leads sta_per < <("$0" pipeline qualify/static | evaluate)
+    read -r dyn_leads dyn_per < <("$0" pipeline qualify/dynamic | evaluate) || true
+    read -r sta_leads sta_per < <("$0" pipeline qualify/static | evaluate) || true
+    # A count that failed has said why on stderr; do not divide what is missing.
+    [ -n "${dyn_per:-}" ] && [ -n "${sta_per:-}" ] ||
+        { echo "instructions: a count failed; nothing to compare" >&2; exit 1; }
     awk -v d="$dyn_per" -v s="$sta_per" 'BEGIN {
         printf "Pipeline::evaluate per lead: dynamic %d, static %d, overhead %+.1f %% (%d)\n", d, s, (d / s - 1) * 100, d - s }'
     # Self instructions per function, each run divided by its leads; the
