@@ -91,7 +91,7 @@ valgrind --tool=callgrind --callgrind-out-file="$file" "$bench" --bench --profil
 # inclusive count ("* function"): calls are summed over its callers.
 callgrind_annotate --tree=caller --inclusive=yes "$file" 2>/dev/null | awk '
     BEGIN {
-        n = split("calls::qualify |calls::qualify_batch |calls::explain |calls::lead_in |convert::wire::single|convert::wire::batch|LeadBytes::read|convert::lead::lead_and_as_of|convert::lead::batch_lead|convert::encode::qualify_response|convert::encode::put_decided_result|convert::encode::explain_response|Pipeline::decision |Pipeline::evaluate |Pipeline::evaluate_view |AbiInstance::score_wanted|export::emit|IntentScorer as|TrustNurtureScorer as|IcpFitScorer as|BantScorer as|ProductUsageScorer as|digest::decision_id", rows, "|")
+        n = split("calls::qualify |calls::qualify_batch |calls::explain |calls::lead_in |convert::wire::single|convert::wire::batch|LeadBytes::read|convert::lead::lead_and_as_of|convert::lead::batch_lead|convert::encode::qualify_response|convert::encode::put_decided_result|convert::encode::explain_response|Pipeline::decision |Pipeline::evaluate |Pipeline::evaluate_view |AbiInstance::copy_wanted|export::emit|IntentScorer as|TrustNurtureScorer as|IcpFitScorer as|BantScorer as|ProductUsageScorer as|digest::decision_id", rows, "|")
         for (i = 1; i <= n; i++) label[i] = rows[i]
     }
     /^ *[0-9,]+ \( *[0-9.]+%\) +< / {

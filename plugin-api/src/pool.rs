@@ -7,8 +7,10 @@
 //! buffers instead: [`crate::Score::recycle`] hands a finished score's buffers
 //! to the calling thread's pool, and [`crate::text::Line::new`],
 //! [`crate::Score::new`], [`crate::Score::reason`] (and the sink where a
-//! limited score drops the evidence of a reason it leaves out) and the host's
-//! copy of a plugin's output take from it.
+//! limited score drops the evidence of a reason it leaves out) and the text
+//! of the facts the host copies from a plugin take from it (the host's copy
+//! of a plugin's reasons is a record of its own, shelved whole:
+//! `host::ScoreCopy`).
 //!
 //! The pool is bounded (`MAX_ENTRIES` buffers of each kind, one sink, none
 //! larger than `MAX_STRING_BYTES` / `MAX_VEC_LEN`), so a thread keeps at

@@ -225,17 +225,7 @@ impl Score {
     /// Sets a fact the policy can test as `<scorer id>.<name>`. Setting the
     /// same name twice keeps the last value.
     pub fn fact(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<FactValue>) -> &mut Score {
-        let name = name.into();
-        let value = value.into();
-        // Names are usually the same static strings each time: compare the
-        // pointers before the bytes.
-        let same =
-            |f: &Fact| (f.name.as_ptr() == name.as_ptr() && f.name.len() == name.len()) || f.name == name;
-        if let Some(f) = self.facts.iter_mut().find(|f| same(f)) {
-            f.value = value;
-        } else {
-            self.facts.push(Fact { name, value });
-        }
+        set_fact(&mut self.facts, name.into(), value.into());
         self
     }
 
@@ -293,27 +283,13 @@ impl Score {
         crate::limit::kept(limit, self.reasons.iter().map(|r| r.points))
     }
 
-    /// Adds a reason the host is copying from a plugin, under `limit`
-    /// (0: none): `copy` runs only when the reason is kept, so what a
-    /// limited call will not use is never copied.
-    pub(crate) fn offer_reason(&mut self, limit: usize, points: f64, copy: impl FnOnce() -> Reason) {
-        let reasons = &self.reasons;
-        match crate::limit::offer(limit, reasons.len(), |i| reasons[i].points.abs(), points) {
-            crate::limit::Offer::Keep => self.reasons.push(copy()),
-            crate::limit::Offer::Replace(i) => {
-                crate::pool::give_reason(self.reasons.remove(i));
-                self.reasons.push(copy());
-            }
-            crate::limit::Offer::Skip => {}
-        }
-    }
-
     /// Hands the score's buffers (messages, evidence lists, its own lists)
     /// to this thread's pool, where the next scores built on the thread
     /// find them instead of allocating. Dropping a score is always correct;
     /// recycling it is cheaper when more are coming. The SDK recycles a
     /// plugin's score once the host has copied it, and the host recycles
-    /// its copies once a decision is built.
+    /// a linked scorer's score once a decision is built (its copies of a
+    /// plugin's are `host::ScoreCopy`s, recycled the same way).
     pub fn recycle(self) {
         crate::pool::give_score(self.reasons, self.facts, self.not_kept);
     }
@@ -369,6 +345,20 @@ impl Score {
         }
         self.value = value;
         self
+    }
+}
+
+/// Sets `name` to `value` in `facts`: replaced where it is, else added
+/// (a [`Score`]'s and the host's copy's rule).
+#[inline(always)]
+pub(crate) fn set_fact(facts: &mut Vec<Fact>, name: Cow<'static, str>, value: FactValue) {
+    // Names are usually the same static strings each time: compare the
+    // pointers before the bytes.
+    let same = |f: &Fact| (f.name.as_ptr() == name.as_ptr() && f.name.len() == name.len()) || f.name == name;
+    if let Some(f) = facts.iter_mut().find(|f| same(f)) {
+        f.value = value;
+    } else {
+        facts.push(Fact { name, value });
     }
 }
 

@@ -17,6 +17,8 @@
 
 use std::borrow::Cow;
 
+use hql_plugin_api::host::CopiedFields;
+
 use crate::decision::{
     Decision, DimensionScore, Disqualification, PolicyRef, ReasonItem, ScorerStatus, ScorerSummary,
 };
@@ -106,8 +108,10 @@ pub struct ReasonRef<'a> {
 /// hold them.
 #[derive(Clone, Copy, Debug)]
 pub enum Fields<'a> {
-    /// A scorer's paths (`hql_plugin_api::Reason::fields`).
+    /// A linked scorer's paths (`hql_plugin_api::Reason::fields`).
     Scored(&'a [Cow<'static, str>]),
+    /// A plugin's paths, in the host's copy of its output.
+    Copied(CopiedFields<'a>),
     /// An owned decision's paths ([`ReasonItem::fields`]).
     Owned(&'a [String]),
 }
@@ -117,6 +121,7 @@ impl<'a> Fields<'a> {
     pub fn len(&self) -> usize {
         match self {
             Fields::Scored(f) => f.len(),
+            Fields::Copied(f) => f.len(),
             Fields::Owned(f) => f.len(),
         }
     }
@@ -127,14 +132,52 @@ impl<'a> Fields<'a> {
     }
 
     /// The paths, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (scored, owned): (&'a [Cow<'static, str>], &'a [String]) = match *self {
-            Fields::Scored(f) => (f, &[]),
-            Fields::Owned(f) => (&[], f),
-        };
-        scored.iter().map(|f| f.as_ref()).chain(owned.iter().map(String::as_str))
+    pub fn iter(&self) -> FieldsIter<'a> {
+        match *self {
+            Fields::Scored(f) => FieldsIter::Scored(f.iter()),
+            Fields::Copied(f) => FieldsIter::Copied(f, 0),
+            Fields::Owned(f) => FieldsIter::Owned(f.iter()),
+        }
     }
 }
+
+/// The paths of a [`Fields`], in order.
+pub enum FieldsIter<'a> {
+    /// A linked scorer's.
+    Scored(std::slice::Iter<'a, Cow<'static, str>>),
+    /// A plugin's, in the host's copy: the paths and the next position.
+    Copied(CopiedFields<'a>, usize),
+    /// An owned decision's.
+    Owned(std::slice::Iter<'a, String>),
+}
+
+impl<'a> Iterator for FieldsIter<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            FieldsIter::Scored(i) => i.next().map(|f| f.as_ref()),
+            FieldsIter::Copied(f, at) => {
+                let path = f.get(*at)?;
+                *at += 1;
+                Some(path)
+            }
+            FieldsIter::Owned(i) => i.next().map(String::as_str),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match self {
+            FieldsIter::Scored(i) => i.len(),
+            FieldsIter::Copied(f, at) => f.len().saturating_sub(*at),
+            FieldsIter::Owned(i) => i.len(),
+        };
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for FieldsIter<'_> {}
 
 impl PartialEq for Fields<'_> {
     fn eq(&self, other: &Self) -> bool {

@@ -11,6 +11,8 @@
 //! - [`gate`]: stage gates: subjects, operators, evaluation.
 //! - [`plugin`]: loading scorer libraries (checks, hashing, never unloading).
 //! - [`scorers`]: a policy's scorer slots, dynamic or static, run with isolation.
+//! - `output`: what a scorer returned, read the same whether it was linked
+//!   in (its `Score`) or loaded (the host's flat copy).
 //! - [`pipeline`]: runs the scorers, combines scores, picks the stage, builds the trail.
 //! - [`decision`]: the domain answer types.
 //! - [`decision_ref`]: a decision as borrowed parts, lent to the server to
@@ -40,6 +42,7 @@ mod fixtures;
 pub mod gate;
 mod image;
 pub mod metrics;
+mod output;
 pub mod pipeline;
 pub mod plugin;
 pub mod policy;

@@ -23,7 +23,7 @@ use hql_plugin_api::view::LeadView;
 use std::borrow::Cow;
 
 use crate::decision::{Decision, Disqualification, Explanation, PolicyRef, ScorerStatus};
-use crate::decision_ref::{DecisionRef, DimensionScoreRef, Fields, ReasonRef, ScorerSummaryRef};
+use crate::decision_ref::{DecisionRef, DimensionScoreRef, ReasonRef, ScorerSummaryRef};
 use crate::digest;
 use crate::engine::{LoadOptions, ScorerInfo, ScorerSource};
 use crate::error::LoadError;
@@ -254,17 +254,17 @@ impl Pipeline {
             let beat = if limit > 0 && best.len() == limit { best[limit - 1] } else { -1.0 };
             let outcome = slot.run(view, (limit > 0).then_some(beat));
             if limit > 0 && outcome.status == ScorerStatus::Ok {
-                for r in outcome.score.reasons() {
-                    if r.points == 0.0 {
-                        continue;
+                outcome.score.each_points(|_, points| {
+                    if points == 0.0 {
+                        return;
                     }
-                    let product = (r.points * slot.weight).abs();
+                    let product = (points * slot.weight).abs();
                     let at = best.partition_point(|b| *b >= product);
                     if at < limit {
                         best.insert(at, product);
                         best.truncate(limit);
                     }
-                }
+                });
             }
             outcomes.push(outcome);
         }
@@ -473,17 +473,6 @@ impl Pipeline {
             .collect()
     }
 
-    fn reason_ref<'a>(slot: &'a Slot, r: &'a hql_plugin_api::Reason) -> ReasonRef<'a> {
-        ReasonRef {
-            scorer: &slot.id,
-            code: &r.code,
-            message: &r.message,
-            points: r.points,
-            fields: Fields::Scored(&r.fields),
-            events: &r.events,
-        }
-    }
-
     fn top_reasons<'a>(&'a self, eval: &'a Evaluation) -> Vec<ReasonRef<'a>> {
         // (|points| × weight, scorer, |points|, reason)
         let mut ranked: Vec<(f64, usize, f64, usize)> = Vec::new();
@@ -491,11 +480,11 @@ impl Pipeline {
             if o.status != ScorerStatus::Ok {
                 continue;
             }
-            for (ri, r) in o.score.reasons().iter().enumerate() {
-                if r.points != 0.0 {
-                    ranked.push(((r.points * slot.weight).abs(), si, r.points.abs(), ri));
+            o.score.each_points(|ri, points| {
+                if points != 0.0 {
+                    ranked.push(((points * slot.weight).abs(), si, points.abs(), ri));
                 }
-            }
+            });
         }
         // Largest effect on the total first; then policy order; inside one
         // scorer, larger |points| first (the products of two can round to
@@ -505,11 +494,14 @@ impl Pipeline {
         ranked.sort_by(|a, b| {
             b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(b.2.total_cmp(&a.2)).then(a.3.cmp(&b.3))
         });
-        ranked
-            .into_iter()
-            .take(self.top_reasons)
-            .map(|(_, si, _, ri)| Self::reason_ref(&self.slots[si], &eval.outcomes[si].score.reasons()[ri]))
-            .collect()
+        let mut top = Vec::with_capacity(self.top_reasons.min(ranked.len()));
+        top.extend(
+            ranked
+                .into_iter()
+                .take(self.top_reasons)
+                .filter_map(|(_, si, _, ri)| eval.outcomes[si].score.reason_ref(&self.slots[si].id, ri)),
+        );
+        top
     }
 
     /// The one place a decision is made (as borrowed parts: an owned
@@ -564,7 +556,7 @@ impl Pipeline {
             .zip(&decision.scorers)
             .map(|((slot, o), summary)| ScorerTrailRef {
                 summary: *summary,
-                reasons: o.score.reasons().iter().map(|r| Self::reason_ref(slot, r)).collect(),
+                reasons: o.score.reason_refs(&slot.id),
                 facts: o
                     .score
                     .facts()

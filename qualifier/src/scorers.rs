@@ -28,13 +28,14 @@ use std::time::Instant;
 
 use hql_plugin_api::host::{AbiInstance, CallError, Wanted};
 use hql_plugin_api::view::LeadView;
-use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, ReasonBar, Score};
+use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, ReasonBar};
 
 use crate::breaker::{Admission, Breaker, Transition};
 use crate::clock;
 use crate::decision::ScorerStatus;
 use crate::error::{LoadError, PolicyError};
 use crate::metrics::{FailureReason, ScorerMetrics};
+use crate::output::ScorerOutput;
 use crate::plugin::{self, PluginSpec};
 use crate::policy::{Isolation, Policy};
 use crate::watchdog;
@@ -99,7 +100,7 @@ pub(crate) struct Slot {
 /// What one scorer produced for one lead, already checked.
 pub(crate) struct Outcome {
     pub(crate) status: ScorerStatus,
-    pub(crate) score: Score,
+    pub(crate) score: ScorerOutput,
     pub(crate) error: String,
     pub(crate) warnings: Vec<String>,
 }
@@ -124,7 +125,7 @@ impl Slot {
             self.metrics.skipped();
             return Outcome {
                 status: ScorerStatus::Skipped,
-                score: Score::new(0.0),
+                score: ScorerOutput::Empty,
                 error: format!(
                     "circuit breaker open after {failures} consecutive failures or time-outs; \
                      next trial call in {} ms",
@@ -148,16 +149,17 @@ impl Slot {
                 tracing::debug!(target: "hql::plugin", scorer = %self.id, %error, "scorer failed");
                 let failed = Outcome {
                     status: ScorerStatus::Failed,
-                    score: Score::new(0.0),
+                    score: ScorerOutput::Empty,
                     error,
                     warnings: Vec::new(),
                 };
                 (failed, Some(reason))
             }
-            Ok(_) if over_budget => {
+            Ok(late) if over_budget => {
+                late.recycle();
                 let timed_out = Outcome {
                     status: ScorerStatus::TimedOut,
-                    score: Score::new(0.0),
+                    score: ScorerOutput::Empty,
                     error: format!("took {}; output discarded", self.budget_text(elapsed)),
                     warnings: Vec::new(),
                 };
@@ -205,18 +207,24 @@ impl Slot {
     }
 
     /// Calls the scorer; a failure comes with why, as far as it can be told.
-    fn call(&self, view: &LeadView<'_>, decision: Option<f64>) -> Result<Score, (FailureReason, String)> {
+    fn call(
+        &self,
+        view: &LeadView<'_>,
+        decision: Option<f64>,
+    ) -> Result<ScorerOutput, (FailureReason, String)> {
         match &self.backend {
-            Backend::Abi(instance) => instance.score_wanted(view, &self.wanted(decision)).map_err(|e| {
-                let reason = match &e {
-                    CallError::Failed(message) if message.starts_with(SDK_PANIC_PREFIX) => {
-                        FailureReason::Panic
-                    }
-                    CallError::Failed(_) | CallError::MissingHook(_) => FailureReason::Error,
-                    CallError::NoScore => FailureReason::InvalidOutput,
-                };
-                (reason, e.to_string())
-            }),
+            Backend::Abi(instance) => {
+                instance.copy_wanted(view, &self.wanted(decision)).map(ScorerOutput::Copied).map_err(|e| {
+                    let reason = match &e {
+                        CallError::Failed(message) if message.starts_with(SDK_PANIC_PREFIX) => {
+                            FailureReason::Panic
+                        }
+                        CallError::Failed(_) | CallError::MissingHook(_) => FailureReason::Error,
+                        CallError::NoScore => FailureReason::InvalidOutput,
+                    };
+                    (reason, e.to_string())
+                })
+            }
             Backend::Native(scorer, logger) => {
                 let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger)
                     .with_reason_limit(view.reason_limit() as usize)
@@ -226,7 +234,9 @@ impl Slot {
                     // builds its score with `Score::for_call` keeps only
                     // the reasons under the limit, and the decision's
                     // ranking picks the same top ones either way.
-                    Ok(result) => result.map_err(|e| (FailureReason::Error, e.message)),
+                    Ok(result) => {
+                        result.map(ScorerOutput::Linked).map_err(|e| (FailureReason::Error, e.message))
+                    }
                     Err(panic) => Err((
                         FailureReason::Panic,
                         format!("{SDK_PANIC_PREFIX}: {}", hql_plugin_api::export::panic_message(&*panic)),
@@ -252,13 +262,14 @@ impl Slot {
 
     /// Holds a score to what the plugin declared; an unusable score is a
     /// failure, [`FailureReason::InvalidOutput`].
-    fn check(&self, mut score: Score) -> (Outcome, Option<FailureReason>) {
+    fn check(&self, mut score: ScorerOutput) -> (Outcome, Option<FailureReason>) {
         let mut warnings = Vec::new();
         let value = score.value();
         if !value.is_finite() {
+            score.recycle();
             let failed = Outcome {
                 status: ScorerStatus::Failed,
-                score: Score::new(0.0),
+                score: ScorerOutput::Empty,
                 error: format!("returned a non-finite score ({value})"),
                 warnings,
             };
@@ -268,15 +279,18 @@ impl Slot {
             warnings.push(format!("scorer `{}` returned {value}, outside 0-100; clamped", self.id));
             score.set_value(value.clamp(0.0, 100.0));
         }
-        // Filtered in place: what passes is kept as it came, not copied.
-        score.retain_reasons(|r| {
-            if r.points.is_finite() {
-                return true;
-            }
-            warnings
-                .push(format!("scorer `{}` gave reason `{}` non-finite points; dropped", self.id, r.code));
-            false
-        });
+        // Filtered in place: what passes is kept as it came, not copied
+        // (and nothing is touched when all of them pass, the usual case).
+        if score.any_non_finite_points() {
+            score.retain_reasons(|code, points| {
+                if points.is_finite() {
+                    return true;
+                }
+                warnings
+                    .push(format!("scorer `{}` gave reason `{code}` non-finite points; dropped", self.id));
+                false
+            });
+        }
         score.retain_facts(|f| match self.spec.facts.iter().find(|(n, _)| *n == f.name) {
             Some((_, kind)) if *kind == f.value.kind() => {
                 if matches!(f.value, hql_plugin_api::FactValue::Number(n) if !n.is_finite()) {

@@ -3,9 +3,11 @@
 //!
 //! The server (`hql-qualifier`) and the test harness both drive plugins
 //! through this module, so there is exactly one implementation of "call a
-//! plugin and collect what it says". Results are collected into the same
-//! [`Score`] type the SDK returns, which is what makes statically linked and
-//! dynamically loaded scorers interchangeable.
+//! plugin and collect what it says". What a call returns is copied into a
+//! [`ScoreCopy`] (one flat record per call, not the SDK's [`Score`]: see its
+//! docs for why), which the pipeline reads as it reads a linked scorer's
+//! `Score`, and which [`ScoreCopy::into_score`] turns into one for tests and
+//! tools.
 //!
 //! Callbacks never unwind: each body runs under `catch_unwind`, because a
 //! panic here would cross back into plugin code compiled with who knows what.
@@ -21,10 +23,15 @@ use crate::abi::{
 };
 use crate::config::ConfigError;
 use crate::log::{Level, LogSink};
-use crate::score::{FactKind, FactValue, Reason, Score};
+use crate::score::{FactKind, FactValue, Score};
 use crate::scorer::ReasonBar;
 use crate::text::utf8;
 use crate::view::LeadView;
+
+mod copy;
+
+use copy::Text;
+pub use copy::{CopiedFields, CopiedReason, ScoreCopy};
 
 /// A plugin's string as an owned `String` (lossily when it is not UTF-8).
 fn owned(s: hql_str_t) -> String {
@@ -44,28 +51,28 @@ fn push_text(out: &mut String, s: hql_str_t) {
     }
 }
 
-/// A plugin's code, field path or name, copied into a buffer from this
-/// thread's pool (see [`crate::Score::recycle`]).
-fn pooled(s: hql_str_t) -> Cow<'static, str> {
-    let mut out = crate::pool::string();
-    push_text(&mut out, s);
-    Cow::Owned(out)
-}
-
-/// A plugin's string, kept where it lies when that is the plugin library's
-/// read-only image (a literal: most codes and field paths), else as
-/// [`pooled`].
-fn kept(image: &ReadOnlyImage, s: hql_str_t) -> Cow<'static, str> {
+/// A plugin's string as `copy` keeps it: where it lies when that is the
+/// plugin library's read-only image (a literal: most codes and field
+/// paths), else appended to the copy's text.
+fn kept(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Text {
     if image.holds(s) {
         // SAFETY: `holds` checked that the bytes lie in memory that stays
         // mapped and unchanged for the rest of the process (the contract of
         // `ReadOnlyImage::new`); the ABI makes them readable now.
         let bytes: &'static [u8] = unsafe { s.as_bytes() };
         if let Some(text) = utf8(bytes) {
-            return Cow::Borrowed(text);
+            return Text::Literal(text);
         }
     }
-    pooled(s)
+    // SAFETY: the ABI requires plugin strings to be valid during the
+    // callback; they are only read here. Untrusted, so they are checked.
+    copy.copied(unsafe { s.as_bytes() })
+}
+
+/// As [`kept`], as the `Cow` a fact or disqualifier holds.
+fn kept_cow(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Cow<'static, str> {
+    let text = kept(copy, image, s);
+    copy.owned(text)
 }
 
 /// The read-only memory of one plugin library: its segments that are mapped
@@ -115,7 +122,7 @@ fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
 #[derive(Debug)]
 pub struct Collected<'i> {
     /// The score with reasons, facts and disqualifiers.
-    pub score: Score,
+    pub copy: ScoreCopy,
     /// Whether `set_score` was called at all.
     pub score_set: bool,
     /// The message passed to `fail`, if any.
@@ -144,10 +151,10 @@ impl Default for Collected<'_> {
 }
 
 impl<'i> Collected<'i> {
-    /// Empty, with room for what a bundled scorer typically returns.
+    /// Empty, in a copy from this thread's shelf.
     pub fn new() -> Collected<'i> {
         Collected {
-            score: Score::new(0.0),
+            copy: ScoreCopy::take(),
             score_set: false,
             failure: None,
             reason_limit: 0,
@@ -187,7 +194,7 @@ unsafe extern "C" fn set_score(result: *mut hql_result_t, score: f64) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `result` is the &mut Collected we passed into this score call.
         if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
-            c.score.set_value(score);
+            c.copy.set_value(score);
             c.score_set = true;
         }
     }));
@@ -201,10 +208,9 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
             return;
         };
         // Every string is copied (the plugin's memory is only borrowed for
-        // this callback) into buffers from this thread's pool, which the
-        // host refills when it recycles the decision's scores; but for the
-        // literals of the plugin's library, which are kept where they lie
-        // (see `ReadOnlyImage`).
+        // this callback) into the call's copy, but for the literals of the
+        // plugin's library, which are kept where they lie (see
+        // `ReadOnlyImage`).
         // Under a reason limit (Qualify) only what the decision can show is
         // copied; a plugin that sends more is held to the limit here. A
         // reason that cannot beat the top reasons of the scorers already run
@@ -214,12 +220,14 @@ unsafe extern "C" fn add_reason(result: *mut hql_result_t, reason: *const hql_re
             return;
         }
         let image = c.image;
-        c.score.offer_reason(c.reason_limit, r.points, || {
-            let (mut fields, mut events) = crate::pool::evidence();
-            fields.extend(slice(r.evidence_fields, r.evidence_fields_len).iter().map(|f| kept(image, *f)));
-            events.extend_from_slice(slice(r.evidence_events, r.evidence_events_len));
-            let (code, message) = (kept(image, r.code), kept(image, r.message));
-            Reason { code, message, points: r.points, fields, events }
+        c.copy.offer_reason(c.reason_limit, r.points, |copy| {
+            let (code, message) = (kept(copy, image, r.code), kept(copy, image, r.message));
+            for field in slice(r.evidence_fields, r.evidence_fields_len) {
+                let path = kept(copy, image, *field);
+                copy.cite_field(path);
+            }
+            copy.cite_events(slice(r.evidence_events, r.evidence_events_len));
+            (code, message)
         });
     }));
 }
@@ -228,7 +236,9 @@ unsafe extern "C" fn add_disqualifier(result: *mut hql_result_t, code: hql_str_t
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: as in `set_score`.
         if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
-            c.score.disqualify(kept(c.image, code), kept(c.image, message));
+            let code = kept_cow(&mut c.copy, c.image, code);
+            let message = kept_cow(&mut c.copy, c.image, message);
+            c.copy.disqualify(code, message);
         }
     }));
 }
@@ -253,14 +263,14 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         let value = match FactKind::from_raw(f.kind) {
             Some(FactKind::Number) => FactValue::Number(f.number),
             Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
-            Some(FactKind::Text) => FactValue::Text(kept(c.image, f.text)),
+            Some(FactKind::Text) => FactValue::Text(kept_cow(&mut c.copy, c.image, f.text)),
             None => return,
         };
         let name = match declared {
             Some(i) => Cow::Borrowed(c.declared_facts[i]),
-            None => kept(c.image, f.name),
+            None => kept_cow(&mut c.copy, c.image, f.name),
         };
-        c.score.fact(name, value);
+        c.copy.fact(name, value);
     }));
 }
 
@@ -473,8 +483,15 @@ impl AbiInstance {
     }
 
     /// Scores one lead through the ABI, copying only what `wanted` says the
-    /// host will use (see [`Wanted`]).
+    /// host will use (see [`Wanted`]), as the SDK's [`Score`].
     pub fn score_wanted(&self, view: &LeadView<'_>, wanted: &Wanted) -> Result<Score, CallError> {
+        self.copy_wanted(view, wanted).map(ScoreCopy::into_score)
+    }
+
+    /// Scores one lead through the ABI, copying only what `wanted` says the
+    /// host will use (see [`Wanted`]) into a [`ScoreCopy`]: the server's
+    /// way, which [`AbiInstance::score_wanted`] converts.
+    pub fn copy_wanted(&self, view: &LeadView<'_>, wanted: &Wanted) -> Result<ScoreCopy, CallError> {
         let score_fn = self.descriptor.score.ok_or(CallError::MissingHook("score"))?;
         let mut collected = Collected::new();
         collected.reason_limit = view.reason_limit() as usize;
@@ -494,14 +511,16 @@ impl AbiInstance {
             score_fn(self.instance, view.raw(), &ctx, &mut collected as *mut Collected as *mut hql_result_t)
         };
         if status != HQL_OK {
+            collected.copy.recycle();
             return Err(CallError::Failed(
                 collected.failure.unwrap_or_else(|| format!("the scorer returned status {status}")),
             ));
         }
         if !collected.score_set {
+            collected.copy.recycle();
             return Err(CallError::NoScore);
         }
-        Ok(collected.score)
+        Ok(collected.copy)
     }
 }
 
@@ -544,8 +563,12 @@ mod tests {
     #[test]
     fn a_held_string_is_borrowed_and_any_other_copied() {
         let image = literal_image();
-        assert!(matches!(kept(&image, part(2, 3)), Cow::Borrowed("234")));
+        let mut copy = ScoreCopy::take();
+        assert!(matches!(kept(&mut copy, &image, part(2, 3)), Text::Literal("234")));
         let owned = String::from("234");
-        assert!(matches!(kept(&image, hql_str_t::from_str(&owned)), Cow::Owned(s) if s == "234"));
+        assert!(
+            matches!(kept_cow(&mut copy, &image, hql_str_t::from_str(&owned)), Cow::Owned(s) if s == "234")
+        );
+        assert!(matches!(kept(&mut copy, &image, hql_str_t::from_str(&owned)), Text::Copied { .. }));
     }
 }
