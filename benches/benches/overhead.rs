@@ -63,9 +63,7 @@ fn main() {
     let dynamic = engine(ScorerSource::PluginDir(hql_benches::artifact_dir()));
     let fixed = engine(common::static_scorers());
     let leads = generate(42, LEADS);
-    for lead in &leads {
-        assert_eq!(dynamic.qualify(lead, AS_OF_MS).stage, fixed.qualify(lead, AS_OF_MS).stage);
-    }
+    common::assert_same_answers(&dynamic, &fixed, &leads, AS_OF_MS);
     // Warm both (the libraries' pools, the caches) before the first pair.
     for _ in 0..20.min(rounds) {
         pass(&dynamic, &leads);

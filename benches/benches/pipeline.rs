@@ -37,9 +37,7 @@ fn pipeline(c: &mut Criterion) {
     let (dynamic, fixed) = engines();
     let leads = generate(42, LEADS);
     // Same answers either way (the policy digest differs: it names the libraries).
-    for l in &leads {
-        assert_eq!(dynamic.qualify(l, AS_OF_MS).stage, fixed.qualify(l, AS_OF_MS).stage);
-    }
+    common::assert_same_answers(&dynamic, &fixed, &leads, AS_OF_MS);
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(1));
     let mut i = 0usize;
