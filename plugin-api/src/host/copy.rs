@@ -117,11 +117,19 @@ impl ScoreCopy {
         record.reasons.clear();
         record.fields.clear();
         record.events.clear();
-        for fact in record.facts.drain(..) {
-            crate::pool::give_text(fact.name);
-            if let FactValue::Text(text) = fact.value {
-                crate::pool::give_text(text);
+        // Most facts hold only literals (declared names, kept values):
+        // then there is nothing to give back, and no call to make per fact.
+        let owns =
+            |f: &Fact| matches!(f.name, Cow::Owned(_)) || matches!(f.value, FactValue::Text(Cow::Owned(_)));
+        if record.facts.iter().any(owns) {
+            for fact in record.facts.drain(..) {
+                crate::pool::give_text(fact.name);
+                if let FactValue::Text(text) = fact.value {
+                    crate::pool::give_text(text);
+                }
             }
+        } else {
+            record.facts.clear();
         }
         record.disqualifiers.clear();
         let _ = SHELF.try_with(|s| {
