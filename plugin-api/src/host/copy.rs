@@ -63,12 +63,14 @@ struct Record {
 }
 
 /// Records kept per thread: a decision holds one per scorer.
-const SHELF_RECORDS: usize = 64;
+const SHELF_RECORDS: usize = 16;
 /// A record whose text buffer grew past this is freed, not shelved, so one
-/// plugin's outsized output does not stay on the thread.
-const SHELF_TEXT_BYTES: usize = 16 * 1024;
-/// The same for its lists (in elements).
-const SHELF_LIST_LEN: usize = 1024;
+/// plugin's outsized output does not stay on the thread (an explanation's
+/// copy of a bundled scorer holds under 1 KiB).
+const SHELF_TEXT_BYTES: usize = 4 * 1024;
+/// The same for its lists (in elements). With the two limits above, a
+/// thread's shelf holds at most about 300 KiB, whatever the leads were.
+const SHELF_LIST_LEN: usize = 256;
 
 thread_local! {
     // Boxed on purpose: a `ScoreCopy` is its record's box, one word, so an
@@ -464,6 +466,22 @@ mod tests {
         let score = copy.into_score();
         assert_eq!(score.reasons().len(), 1);
         assert_eq!(score.reasons()[0].fields, [Cow::<str>::Borrowed("c")]);
+    }
+
+    #[test]
+    fn an_outsized_copy_is_freed_not_shelved() {
+        // Empty this thread's shelf, then give back one copy of each kind.
+        while SHELF.with(|s| s.borrow_mut().pop()).is_some() {}
+        let mut large = ScoreCopy::take();
+        large.copied(&[b'x'; SHELF_TEXT_BYTES + 1]);
+        large.recycle();
+        assert_eq!(SHELF.with(|s| s.borrow().len()), 0, "over the text limit: freed");
+        let mut usual = ScoreCopy::take();
+        usual.copied(b"a message");
+        usual.recycle();
+        assert_eq!(SHELF.with(|s| s.borrow().len()), 1);
+        let again = ScoreCopy::take();
+        assert!(again.0.text.is_empty() && again.0.text.capacity() >= 9, "the shelved buffer, emptied");
     }
 
     #[test]
