@@ -41,6 +41,17 @@ pub fn utf8(bytes: &[u8]) -> Option<&str> {
     }
 }
 
+/// Appends `bytes` to `out` as text: as they are when they are UTF-8 (see
+/// [`utf8`]), else with each invalid sequence replaced by U+FFFD. How the
+/// host takes a plugin's strings, which the ABI cannot vouch for.
+#[inline]
+pub(crate) fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match utf8(bytes) {
+        Some(text) => out.push_str(text),
+        None => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// Largest magnitude written through the integer fast path; beyond it (and
 /// for NaN and infinities) the standard formatter is used.
 const FAST_LIMIT: f64 = 1e15;

@@ -239,10 +239,7 @@ impl ScoreCopy {
     pub(crate) fn copied(&mut self, bytes: &[u8]) -> Text {
         let text = &mut self.0.text;
         let start = text.len();
-        match crate::text::utf8(bytes) {
-            Some(s) => text.push_str(s),
-            None => text.push_str(&String::from_utf8_lossy(bytes)),
-        }
+        crate::text::push_lossy(text, bytes);
         Text::Copied { start, end: text.len() }
     }
 
@@ -295,8 +292,8 @@ impl ScoreCopy {
         self.0.disqualifiers.push(Disqualifier { code, message });
     }
 
-    /// A copied or kept string as the `Cow` a fact or disqualifier holds.
-    pub(crate) fn owned(&self, text: Text) -> Cow<'static, str> {
+    /// A copied or kept string as a `Cow`, as the SDK's [`Score`] holds it.
+    fn owned(&self, text: Text) -> Cow<'static, str> {
         match text {
             Text::Literal(s) => Cow::Borrowed(s),
             Text::Copied { .. } => {

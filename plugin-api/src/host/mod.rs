@@ -44,35 +44,46 @@ fn owned(s: hql_str_t) -> String {
 fn push_text(out: &mut String, s: hql_str_t) {
     // SAFETY: the ABI requires plugin strings to be valid during the
     // callback; they are only read here. Untrusted, so they are checked.
-    let bytes = unsafe { s.as_bytes() };
-    match utf8(bytes) {
-        Some(text) => out.push_str(text),
-        None => out.push_str(&String::from_utf8_lossy(bytes)),
+    crate::text::push_lossy(out, unsafe { s.as_bytes() });
+}
+
+/// `s` as a `'static` string when it is a literal of the plugin's library:
+/// it lies in the library's read-only image, and is UTF-8.
+#[inline]
+fn literal(image: &ReadOnlyImage, s: hql_str_t) -> Option<&'static str> {
+    if !image.holds(s) {
+        return None;
+    }
+    // SAFETY: `holds` checked that the bytes lie in memory that stays mapped
+    // and unchanged for the rest of the process (the contract of
+    // `ReadOnlyImage::new`); the ABI makes them readable now.
+    let bytes: &'static [u8] = unsafe { s.as_bytes() };
+    utf8(bytes)
+}
+
+/// A reason's string as the call's copy keeps it: where it lies when it is
+/// a literal (most codes and field paths), else appended to the copy's
+/// text.
+fn kept(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Text {
+    match literal(image, s) {
+        Some(text) => Text::Literal(text),
+        // SAFETY: as in `push_text`.
+        None => copy.copied(unsafe { s.as_bytes() }),
     }
 }
 
-/// A plugin's string as `copy` keeps it: where it lies when that is the
-/// plugin library's read-only image (a literal: most codes and field
-/// paths), else appended to the copy's text.
-fn kept(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Text {
-    if image.holds(s) {
-        // SAFETY: `holds` checked that the bytes lie in memory that stays
-        // mapped and unchanged for the rest of the process (the contract of
-        // `ReadOnlyImage::new`); the ABI makes them readable now.
-        let bytes: &'static [u8] = unsafe { s.as_bytes() };
-        if let Some(text) = utf8(bytes) {
-            return Text::Literal(text);
+/// A fact's or disqualifier's string: borrowed when it is a literal, else
+/// copied into a buffer from this thread's pool (given back when the copy is
+/// recycled).
+fn kept_cow(image: &ReadOnlyImage, s: hql_str_t) -> Cow<'static, str> {
+    match literal(image, s) {
+        Some(text) => Cow::Borrowed(text),
+        None => {
+            let mut out = crate::pool::string();
+            push_text(&mut out, s);
+            Cow::Owned(out)
         }
     }
-    // SAFETY: the ABI requires plugin strings to be valid during the
-    // callback; they are only read here. Untrusted, so they are checked.
-    copy.copied(unsafe { s.as_bytes() })
-}
-
-/// As [`kept`], as the `Cow` a fact or disqualifier holds.
-fn kept_cow(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Cow<'static, str> {
-    let text = kept(copy, image, s);
-    copy.owned(text)
 }
 
 /// The read-only memory of one plugin library: its segments that are mapped
@@ -236,9 +247,7 @@ unsafe extern "C" fn add_disqualifier(result: *mut hql_result_t, code: hql_str_t
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: as in `set_score`.
         if let Some(c) = unsafe { (result as *mut Collected).as_mut() } {
-            let code = kept_cow(&mut c.copy, c.image, code);
-            let message = kept_cow(&mut c.copy, c.image, message);
-            c.copy.disqualify(code, message);
+            c.copy.disqualify(kept_cow(c.image, code), kept_cow(c.image, message));
         }
     }));
 }
@@ -263,12 +272,12 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         let value = match FactKind::from_raw(f.kind) {
             Some(FactKind::Number) => FactValue::Number(f.number),
             Some(FactKind::Bool) => FactValue::Bool(f.boolean != 0),
-            Some(FactKind::Text) => FactValue::Text(kept_cow(&mut c.copy, c.image, f.text)),
+            Some(FactKind::Text) => FactValue::Text(kept_cow(c.image, f.text)),
             None => return,
         };
         let name = match declared {
             Some(i) => Cow::Borrowed(c.declared_facts[i]),
-            None => kept_cow(&mut c.copy, c.image, f.name),
+            None => kept_cow(c.image, f.name),
         };
         c.copy.fact(name, value);
     }));
@@ -566,9 +575,8 @@ mod tests {
         let mut copy = ScoreCopy::take();
         assert!(matches!(kept(&mut copy, &image, part(2, 3)), Text::Literal("234")));
         let owned = String::from("234");
-        assert!(
-            matches!(kept_cow(&mut copy, &image, hql_str_t::from_str(&owned)), Cow::Owned(s) if s == "234")
-        );
+        assert!(matches!(kept_cow(&image, hql_str_t::from_str(&owned)), Cow::Owned(s) if s == "234"));
+        assert!(matches!(kept_cow(&image, part(2, 3)), Cow::Borrowed("234")));
         assert!(matches!(kept(&mut copy, &image, hql_str_t::from_str(&owned)), Text::Copied { .. }));
     }
 }
