@@ -164,7 +164,8 @@ unsafe extern "C" fn score<S: Scorer>(
         let reason_limit = raw_ctx.reason_limit() as usize;
         let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger)
             .with_reason_limit(reason_limit)
-            .with_reason_bar(raw_ctx.reason_bar());
+            .with_reason_bar(raw_ctx.reason_bar())
+            .with_wanted_facts(raw_ctx.wanted_facts(), S::FACTS);
         (inst.scorer.score(&lead, &ctx), reason_limit, raw_ctx.wanted_facts())
     }));
     match outcome {
@@ -290,9 +291,12 @@ unsafe fn emit(
 
 /// Where `name` is among `declared` names (`name_of` reads one), the
 /// `position`-th fact of a call first: scorers mostly set their facts in the
-/// order they declare them, and the names are mostly the declared static
-/// strings themselves, so the usual answer costs one pointer comparison,
-/// and every pointer is compared before any bytes are.
+/// order they declare them, so that one is compared first, by pointer and
+/// then by bytes. In a plugin library the names are mostly the declared
+/// static strings themselves and the usual answer costs one pointer
+/// comparison; a scorer linked into another binary may get its own copy of
+/// each literal, and then the usual answer is one comparison of bytes.
+/// Past that guess, every pointer is compared before any bytes are.
 #[inline]
 pub(crate) fn declared_index<D>(
     declared: &[D],
@@ -304,7 +308,7 @@ pub(crate) fn declared_index<D>(
         let d = name_of(d);
         std::ptr::eq(d.as_ptr(), name.as_ptr()) && d.len() == name.len()
     };
-    if declared.get(position).is_some_and(same_place) {
+    if declared.get(position).is_some_and(|d| same_place(d) || name_of(d).as_bytes() == name) {
         return Some(position);
     }
     declared

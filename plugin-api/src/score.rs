@@ -29,6 +29,11 @@ pub struct Score {
     /// not kept goes (and is cleared): the chained `.field()` / `.events()`
     /// of a call site work the same whether or not its reason was kept.
     not_kept: Option<Box<Reason>>,
+    /// The facts the call uses ([`Score::for_call`]); the others are not
+    /// kept.
+    facts_wanted: crate::scorer::FactsWanted,
+    /// Where the next fact set is looked for first among the declared ones.
+    fact_cursor: usize,
 }
 
 impl PartialEq for Score {
@@ -61,12 +66,16 @@ impl Score {
             // score of the same reasons total the same, bit for bit.
             points_added: -0.0,
             not_kept: None,
+            facts_wanted: crate::scorer::FactsWanted::ALL,
+            fact_cursor: 0,
         }
     }
 
     /// A score of 0 for the call `ctx` describes, keeping only the reasons
     /// that call will use ([`Context::reason_limit`]): on Qualify, the few
-    /// with the largest |points|; on Explain, all of them.
+    /// with the largest |points|; on Explain, all of them. Likewise it keeps
+    /// only the facts the call uses ([`Context::wants_fact`]): on Qualify,
+    /// those its policy's gates read.
     ///
     /// Use it with [`Score::reason_with`], whose message is written only
     /// when its reason is kept: on Qualify most messages are never needed,
@@ -92,10 +101,12 @@ impl Score {
     /// ```
     ///
     /// [`Context::reason_limit`]: crate::Context::reason_limit
+    /// [`Context::wants_fact`]: crate::Context::wants_fact
     pub fn for_call(ctx: &crate::Context<'_>) -> Score {
         let mut score = Score::new(0.0);
         score.reason_limit = ctx.reason_limit();
         score.reason_bar = ctx.reason_bar();
+        score.facts_wanted = crate::scorer::FactsWanted::of(ctx);
         score
     }
 
@@ -223,9 +234,20 @@ impl Score {
     }
 
     /// Sets a fact the policy can test as `<scorer id>.<name>`. Setting the
-    /// same name twice keeps the last value.
+    /// same name twice keeps the last value. A score built for a call
+    /// ([`Score::for_call`]) keeps only the facts that call uses, so read
+    /// your own values from your own variables, not back from the score.
     pub fn fact(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<FactValue>) -> &mut Score {
-        set_fact(&mut self.facts, name.into(), value.into());
+        let name = name.into();
+        if !self.facts_wanted.all() {
+            let (wanted, declared) = self.facts_wanted.wants(&name, self.fact_cursor);
+            self.fact_cursor = declared.map_or(self.fact_cursor, |i| i + 1);
+            if !wanted {
+                crate::pool::give_text(name);
+                return self;
+            }
+        }
+        set_fact(&mut self.facts, name, value.into());
         self
     }
 
@@ -639,6 +661,41 @@ mod tests {
                 prop_assert_eq!(codes, points.len());
             }
         }
+    }
+
+    #[test]
+    fn a_score_for_a_call_keeps_only_the_facts_it_uses() {
+        use crate::FactSpec;
+        const DECLARED: &[FactSpec] = &[
+            FactSpec::number("first", "1"),
+            FactSpec::bool("second", "2"),
+            FactSpec::text("third", "3"),
+        ];
+        let logger = Logger::discard();
+        let set = |s: &mut Score| {
+            // Out of declared order, one name not a literal of the
+            // declaration, one set twice, one undeclared.
+            s.fact("third", "c").fact(String::from("first"), 1.0).fact("second", true);
+            s.fact("first", 2.0).fact("undeclared", 4.0);
+        };
+        let names = |s: &Score| s.facts().iter().map(|f| f.name.to_string()).collect::<Vec<_>>();
+        let qualify = Context::new(0, 0, &logger).with_wanted_facts(0b001, DECLARED);
+        assert!(qualify.wants_fact("first") && !qualify.wants_fact("second") && !qualify.wants_fact("third"));
+        assert!(qualify.wants_fact("undeclared"), "no bit: kept, as the ABI says to send it");
+        let mut masked = Score::for_call(&qualify);
+        set(&mut masked);
+        assert_eq!(names(&masked), ["first", "undeclared"]);
+        assert_eq!(masked.fact_value("first"), Some(&FactValue::Number(2.0)), "the last value");
+        // Explain (every bit), and a score not built for the call, keep all.
+        let explain = Context::new(0, 0, &logger).with_wanted_facts(u64::MAX, DECLARED);
+        assert!(explain.wants_fact("second"));
+        for mut all in [Score::for_call(&explain), Score::new(0.0)] {
+            set(&mut all);
+            assert_eq!(names(&all), ["third", "first", "second", "undeclared"]);
+        }
+        // No mask at all: nothing is dropped.
+        let plain = Context::new(0, 0, &logger);
+        assert!(plain.wants_fact("anything"));
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub struct Context<'a> {
     future_events_hidden: u32,
     reason_limit: usize,
     reason_bar: Option<ReasonBar>,
+    /// The facts this call uses, as a mask over `declared_facts` (see
+    /// [`Context::wants_fact`]).
+    wanted_facts: u64,
+    declared_facts: &'static [FactSpec],
     logger: &'a Logger,
 }
 
@@ -133,7 +137,37 @@ impl ReasonBar {
 impl<'a> Context<'a> {
     /// Builds a context. Hosts and the test harness call this.
     pub fn new(as_of_ms: i64, future_events_hidden: u32, logger: &'a Logger) -> Context<'a> {
-        Context { as_of_ms, future_events_hidden, reason_limit: 0, reason_bar: None, logger }
+        Context {
+            as_of_ms,
+            future_events_hidden,
+            reason_limit: 0,
+            reason_bar: None,
+            wanted_facts: crate::abi::HQL_ALL_FACTS,
+            declared_facts: &[],
+            logger,
+        }
+    }
+
+    /// The same context for a call that uses only some of the scorer's
+    /// facts: bit `i` of `mask` stands for `declared[i]` (the scorer's
+    /// [`Scorer::FACTS`]), and a fact past the 64th is always used. A mask
+    /// of all ones (`u64::MAX`, Explain) uses every fact. See
+    /// [`Context::wants_fact`].
+    pub fn with_wanted_facts(mut self, mask: u64, declared: &'static [FactSpec]) -> Context<'a> {
+        self.wanted_facts = mask;
+        self.declared_facts = declared;
+        self
+    }
+
+    /// Whether this call uses the fact `name` (ABI 1.3). Qualify uses only
+    /// the facts its policy's gates read; Explain, and a host older than
+    /// 1.3, use all of them. [`Score::for_call`] drops the others as they
+    /// are set, as the host would on its side; a scorer may also ask before
+    /// computing a fact that costs something to compute. A name the scorer
+    /// did not declare has no bit: it reads as wanted, and the host drops
+    /// it.
+    pub fn wants_fact(&self, name: &str) -> bool {
+        FactsWanted::of(self).wants(name, 0).0
     }
 
     /// The same context for a limited call whose reasons are used only when
@@ -190,6 +224,50 @@ impl<'a> Context<'a> {
     /// The instance's logger.
     pub fn logger(&self) -> &'a Logger {
         self.logger
+    }
+}
+
+/// Which facts a call uses: a [`Context`]'s mask over the scorer's declared
+/// facts, kept by a [`Score`] built for the call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FactsWanted {
+    mask: u64,
+    declared: &'static [FactSpec],
+}
+
+impl FactsWanted {
+    /// Every fact (a score not built for a call, or Explain).
+    pub(crate) const ALL: FactsWanted = FactsWanted { mask: crate::abi::HQL_ALL_FACTS, declared: &[] };
+
+    /// What `ctx` asks for.
+    pub(crate) fn of(ctx: &Context<'_>) -> FactsWanted {
+        FactsWanted { mask: ctx.wanted_facts, declared: ctx.declared_facts }
+    }
+
+    /// Whether every fact is used.
+    #[inline]
+    pub(crate) fn all(&self) -> bool {
+        self.mask == crate::abi::HQL_ALL_FACTS
+    }
+
+    /// Whether `name` is used, and where it is declared. `position`: where
+    /// to look first (the one after the last fact found: scorers mostly set
+    /// their facts in the order they declare them). An undeclared name has
+    /// no bit and is kept, as the ABI says to send it: the host drops it
+    /// (with a warning in Explain).
+    #[inline]
+    pub(crate) fn wants(&self, name: &str, position: usize) -> (bool, Option<usize>) {
+        if self.all() {
+            return (true, None);
+        }
+        let declared = crate::export::declared_index(self.declared, |d| d.name, position, name.as_bytes());
+        (declared.is_none_or(|i| crate::abi::fact_wanted(self.mask, i)), declared)
+    }
+}
+
+impl Default for FactsWanted {
+    fn default() -> Self {
+        FactsWanted::ALL
     }
 }
 

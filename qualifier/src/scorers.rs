@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use hql_plugin_api::host::{AbiInstance, CallError, Wanted};
 use hql_plugin_api::view::LeadView;
-use hql_plugin_api::{Config, Context, DynScorer, Level, LogSink, Logger, NativeScorer, ReasonBar};
+use hql_plugin_api::{Config, Context, DynScorer, FactSpec, Level, LogSink, Logger, NativeScorer, ReasonBar};
 
 use crate::breaker::{Admission, Breaker, Transition};
 use crate::clock;
@@ -71,8 +71,8 @@ impl LogSink for TracingSink {
 enum Backend {
     /// Loaded from a shared library, called through the C ABI.
     Abi(AbiInstance),
-    /// Linked in, called through the SDK trait.
-    Native(Box<dyn DynScorer>, Logger),
+    /// Linked in, called through the SDK trait; with the facts it declares.
+    Native(Box<dyn DynScorer>, Logger, &'static [FactSpec]),
 }
 
 /// One configured scorer of a policy.
@@ -225,10 +225,14 @@ impl Slot {
                     (reason, e.to_string())
                 })
             }
-            Backend::Native(scorer, logger) => {
+            Backend::Native(scorer, logger, declared) => {
+                // The same facts are wanted as of a plugin: a linked scorer
+                // that builds its score for the call keeps only those its
+                // gates read, as the SDK does on a plugin's side.
                 let ctx = Context::new(view.raw_context().as_of, view.future_events_hidden(), logger)
                     .with_reason_limit(view.reason_limit() as usize)
-                    .with_reason_bar(self.reason_bar(decision));
+                    .with_reason_bar(self.reason_bar(decision))
+                    .with_wanted_facts(self.wanted(decision).facts, declared);
                 match catch_unwind(AssertUnwindSafe(|| scorer.score(&view.lead(), &ctx))) {
                     // A linked scorer's reasons are not copied; one that
                     // builds its score with `Score::for_call` keeps only
@@ -358,7 +362,12 @@ pub(crate) fn build(policy: &Policy, source: &crate::engine::ScorerSource) -> Re
                     (native.create)(&Config::new(&entry.config_json, logger.clone())).map_err(|e| {
                         config_error(policy, i, &spec, &format!("static:{}", entry.library), vec![e])
                     })?;
-                (spec, format!("static:{}", entry.library), String::new(), Backend::Native(scorer, logger))
+                (
+                    spec,
+                    format!("static:{}", entry.library),
+                    String::new(),
+                    Backend::Native(scorer, logger, native.spec.facts),
+                )
             }
         };
         let dimension = entry.dimension.clone().unwrap_or_else(|| spec.dimension.clone());
