@@ -666,11 +666,8 @@ mod tests {
     #[test]
     fn a_score_for_a_call_keeps_only_the_facts_it_uses() {
         use crate::FactSpec;
-        const DECLARED: &[FactSpec] = &[
-            FactSpec::number("first", "1"),
-            FactSpec::bool("second", "2"),
-            FactSpec::text("third", "3"),
-        ];
+        const DECLARED: &[FactSpec] =
+            &[FactSpec::number("first", "1"), FactSpec::bool("second", "2"), FactSpec::text("third", "3")];
         let logger = Logger::discard();
         let set = |s: &mut Score| {
             // Out of declared order, one name not a literal of the

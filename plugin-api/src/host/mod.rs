@@ -64,6 +64,7 @@ fn literal(image: &ReadOnlyImage, s: hql_str_t) -> Option<&'static str> {
 /// A reason's string as the call's copy keeps it: where it lies when it is
 /// a literal (most codes and field paths), else appended to the copy's
 /// text.
+#[inline(always)]
 fn kept(copy: &mut ScoreCopy, image: &ReadOnlyImage, s: hql_str_t) -> Text {
     match literal(image, s) {
         Some(text) => Text::Literal(text),
