@@ -8,6 +8,7 @@
 //! an ordinary failure the host records as a FAILED scorer.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
@@ -158,48 +159,55 @@ unsafe extern "C" fn score<S: Scorer>(
     // score only reads it (shared across threads, `S: Sync`).
     let inst = unsafe { &*(instance as *const Instance<S>) };
     let api = inst.api;
+    // One unwind guard for the whole call, which says how far it got: the
+    // score is built, handed over and recycled where it was made, never
+    // moved out of the guard and back (it is about 200 bytes).
+    let step = Cell::new(Step::Scoring);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: host-owned views valid for this call.
         let (lead, raw_ctx) = unsafe { (Lead::from_raw(&*lead), &*ctx) };
         let reason_limit = raw_ctx.reason_limit() as usize;
+        let wanted_facts = raw_ctx.wanted_facts();
         let ctx = Context::new(raw_ctx.as_of, raw_ctx.future_events_hidden, &inst.logger)
             .with_reason_limit(reason_limit)
             .with_reason_bar(raw_ctx.reason_bar())
-            .with_wanted_facts(raw_ctx.wanted_facts(), S::FACTS);
-        (inst.scorer.score(&lead, &ctx), reason_limit, raw_ctx.wanted_facts())
+            .with_wanted_facts(wanted_facts, S::FACTS);
+        let score = inst.scorer.score(&lead, &ctx)?;
+        // Emitting only copies plain data through host callbacks; a panic
+        // there is caught all the same, so no unwind can ever escape.
+        step.set(Step::Emitting);
+        // SAFETY: api is the host's static table; result is valid for this call.
+        unsafe { emit(&*api, result, &score, reason_limit, (S::FACTS, wanted_facts)) };
+        // The host has copied everything it keeps: the buffers go back to
+        // this thread's pool for the next call.
+        step.set(Step::Recycling);
+        score.recycle();
+        Ok::<(), crate::ScoreError>(())
     }));
-    match outcome {
-        Ok((Ok(score), reason_limit, wanted_facts)) => {
-            // Emitting only copies plain data through host callbacks; keep it
-            // inside catch_unwind anyway so no unwind can ever escape.
-            let emitted = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: api is the host's static table; result is valid for this call.
-                unsafe { emit(&*api, result, &score, reason_limit, (S::FACTS, wanted_facts)) }
-            }));
-            // The host has copied everything it keeps: the buffers go back
-            // to this thread's pool for the next call.
-            let _ = catch_unwind(AssertUnwindSafe(|| score.recycle()));
-            match emitted {
-                Ok(()) => HQL_OK,
-                Err(panic) => {
-                    // SAFETY: as above.
-                    unsafe { ((*api).fail)(result, s(&panic_message(&*panic))) };
-                    HQL_ERROR
-                }
-            }
-        }
-        Ok((Err(e), _, _)) => {
-            // SAFETY: as above.
-            unsafe { ((*api).fail)(result, s(&e.message)) };
-            HQL_ERROR
-        }
-        Err(panic) => {
-            let message = format!("scorer panicked: {}", panic_message(&*panic));
-            // SAFETY: as above.
-            unsafe { ((*api).fail)(result, s(&message)) };
-            HQL_ERROR
-        }
-    }
+    let failure = match outcome {
+        Ok(Ok(())) => return HQL_OK,
+        Ok(Err(e)) => e.message,
+        Err(panic) => match step.get() {
+            Step::Scoring => format!("scorer panicked: {}", panic_message(&*panic)),
+            Step::Emitting => panic_message(&*panic),
+            // Everything was handed over; only the buffers are lost.
+            Step::Recycling => return HQL_OK,
+        },
+    };
+    // SAFETY: as above.
+    unsafe { ((*api).fail)(result, s(&failure)) };
+    HQL_ERROR
+}
+
+/// How far a `score` call got, for what a panic caught there means.
+#[derive(Clone, Copy)]
+enum Step {
+    /// In the scorer's own code: the scorer panicked.
+    Scoring,
+    /// Handing the score over: the SDK's own fault, reported as it is.
+    Emitting,
+    /// Giving its buffers back to the pool, after the host has all of it.
+    Recycling,
 }
 
 /// Evidence fields of one reason passed from a stack buffer (more: a vector).
