@@ -105,10 +105,8 @@ pub struct Context<'a> {
     future_events_hidden: u32,
     reason_limit: usize,
     reason_bar: Option<ReasonBar>,
-    /// The facts this call uses, as a mask over `declared_facts` (see
-    /// [`Context::wants_fact`]).
-    wanted_facts: u64,
-    declared_facts: &'static [FactSpec],
+    /// The facts this call uses (see [`Context::wants_fact`]).
+    facts: FactsWanted,
     logger: &'a Logger,
 }
 
@@ -142,8 +140,7 @@ impl<'a> Context<'a> {
             future_events_hidden,
             reason_limit: 0,
             reason_bar: None,
-            wanted_facts: crate::abi::HQL_ALL_FACTS,
-            declared_facts: &[],
+            facts: FactsWanted::ALL,
             logger,
         }
     }
@@ -154,8 +151,7 @@ impl<'a> Context<'a> {
     /// of all ones (`u64::MAX`, Explain) uses every fact. See
     /// [`Context::wants_fact`].
     pub fn with_wanted_facts(mut self, mask: u64, declared: &'static [FactSpec]) -> Context<'a> {
-        self.wanted_facts = mask;
-        self.declared_facts = declared;
+        self.facts = FactsWanted { mask, declared };
         self
     }
 
@@ -167,7 +163,7 @@ impl<'a> Context<'a> {
     /// did not declare has no bit: it reads as wanted, and the host drops
     /// it.
     pub fn wants_fact(&self, name: &str) -> bool {
-        FactsWanted::of(self).wants(name, 0).0
+        self.facts.wants(name, 0).0
     }
 
     /// The same context for a limited call whose reasons are used only when
@@ -241,7 +237,7 @@ impl FactsWanted {
 
     /// What `ctx` asks for.
     pub(crate) fn of(ctx: &Context<'_>) -> FactsWanted {
-        FactsWanted { mask: ctx.wanted_facts, declared: ctx.declared_facts }
+        ctx.facts
     }
 
     /// Whether every fact is used.
