@@ -268,9 +268,11 @@ unsafe fn emit(
     }
     // Qualify reads a few of a scorer's facts (its policy's gates) and
     // sends a mask of them; each fact skipped is a callback and a copy
-    // saved.
+    // saved. A score built for this call (`Score::for_call`) has dropped
+    // them already, as they were set; only another is sorted here.
+    let sorted = wanted_facts == HQL_ALL_FACTS || score.kept_facts_under(wanted_facts);
     let unwanted = |position: usize, name: &str| {
-        wanted_facts != HQL_ALL_FACTS
+        !sorted
             && declared_index(declared, |d| d.name, position, name.as_bytes())
                 .is_some_and(|i| !fact_wanted(wanted_facts, i))
     };

@@ -251,6 +251,12 @@ impl Score {
         self
     }
 
+    /// Whether this score kept only the facts `mask` wants as they were set
+    /// (built by [`Score::for_call`] for a call with that mask).
+    pub(crate) fn kept_facts_under(&self, mask: u64) -> bool {
+        !self.facts_wanted.all() && self.facts_wanted.mask() == mask
+    }
+
     /// Reports a hard disqualifier (the code must be declared by the scorer).
     pub fn disqualify(
         &mut self,

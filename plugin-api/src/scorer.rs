@@ -240,6 +240,11 @@ impl FactsWanted {
         ctx.facts
     }
 
+    /// The mask.
+    pub(crate) fn mask(&self) -> u64 {
+        self.mask
+    }
+
     /// Whether every fact is used.
     #[inline]
     pub(crate) fn all(&self) -> bool {
