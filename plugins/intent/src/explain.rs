@@ -15,7 +15,7 @@ use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::text::{Line, round2};
 
 use crate::config::{Rules, Stage};
-use crate::tally::{Group, RECENT_WINDOW_DAYS, Tally};
+use crate::tally::{Group, Members, RECENT_WINDOW_DAYS, Tally};
 
 /// Appends "today", "1 day ago", "12 days ago" (whole days, rounded down).
 fn ago(line: Line, age_days: f64) -> Line {
@@ -81,7 +81,7 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
         let mut stage_sum = 0.0;
         while i < scored.len() && scored[i].stage == stage {
             let s = &scored[i];
-            type_reason(rules, s, score);
+            type_reason(rules, &tally.members, s, score);
             stage_sum += s.points;
             i += 1;
         }
@@ -92,10 +92,7 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
             if cut > 0.0 {
                 let mut evidence = EventIndexes::new();
                 evidence.extend(
-                    scored
-                        .iter()
-                        .filter(|s| s.stage == Some(stage))
-                        .flat_map(|s| s.group.events.iter().copied()),
+                    scored.iter().filter(|s| s.stage == Some(stage)).flat_map(|s| tally.members.of(s.group)),
                 );
                 evidence.sort_unstable();
                 score
@@ -128,7 +125,7 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
             Some(rule) => Line::new().s(&rule.code),
             None => Line::new().s("intent.negative.").s(&code_part(group.event_type)),
         };
-        score.reason_with_code(reason_code, points, message).events(group.events.iter().copied());
+        score.reason_with_code(reason_code, points, message).events(tally.members.of(group));
         total += points;
         if let Some(code) = code {
             let what = match code {
@@ -148,7 +145,7 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
                 .num(points)
                 .s(" after decay")
         };
-        score.reason_with("intent.negative_response", points, message).events(group.events.iter().copied());
+        score.reason_with("intent.negative_response", points, message).events(tally.members.of(group));
         total += points;
     }
 
@@ -209,9 +206,9 @@ fn stage_cap_code(stage: Stage) -> &'static str {
     }
 }
 
-fn type_reason(rules: &Rules, s: &Scored<'_, '_>, score: &mut Score) {
+fn type_reason(rules: &Rules, members: &Members, s: &Scored<'_, '_>, score: &mut Score) {
     let g = s.group;
-    let events = g.events.iter().copied();
+    let events = members.of(g);
     let Some(rule) = g.rule else {
         let message = || {
             ago(Line::new().int(count(g.count)).s("× ").s(g.event_type).s(" (latest "), g.latest_age)

@@ -33,10 +33,11 @@ pub(crate) const RECENT_WINDOW_DAYS: f64 = 30.0;
 
 /// Distinct event types a lead's list is sized for at first; more still fit.
 ///
-/// Twelve groups (960 bytes) stay within glibc's per-thread cache, whose
-/// largest blocks are 1,032 bytes; sixteen (1,280) went to the shared heap
-/// and consolidated its free lists on every lead. The funnel personas of
-/// the domain notes use nine to twelve types.
+/// Twelve groups (768 bytes; 960 when each group had a list of its own)
+/// stay within glibc's per-thread cache, whose largest blocks are 1,032
+/// bytes; a list that outgrew it went to the shared heap and consolidated
+/// its free lists on every lead. The funnel personas of the domain notes use
+/// nine to twelve types.
 const TYPES_RESERVED: usize = 12;
 
 /// Events of one type (or one kind of negative signal), aggregated.
@@ -54,8 +55,10 @@ pub(crate) struct Group<'a> {
     pub(crate) decayed: f64,
     /// Age of the most recent event, days.
     pub(crate) latest_age: f64,
-    /// Indexes of the events, in request order.
-    pub(crate) events: EventIndexes,
+    /// Where the group's first and last events are in the tally's
+    /// [`Members`] ([`NONE`] while it has none).
+    first: u32,
+    last: u32,
 }
 
 impl<'a> Group<'a> {
@@ -67,60 +70,171 @@ impl<'a> Group<'a> {
             third_party: 0,
             decayed: 0.0,
             latest_age: f64::INFINITY,
-            events: EventIndexes::new(),
+            first: NONE,
+            last: NONE,
         }
     }
 
-    fn add(&mut self, event: &Event<'_>, age: f64, points: f64, third_party: bool) {
+    fn add(&mut self, members: &mut Members, event: &Event<'_>, age: f64, points: f64, third_party: bool) {
         self.count += 1;
         self.third_party += usize::from(third_party);
         self.decayed += points;
         self.latest_age = self.latest_age.min(age);
-        self.events.push(event.index());
+        members.add(self, event.index());
     }
 }
 
-/// Groups by event type: scored types in name order, then unscored ones in
-/// name order.
+/// No position: the end of a group's chain of events.
+const NONE: u32 = u32::MAX;
+
+/// The events of every group of a tally, in two lists the groups share:
+/// each event's index in the order it was grouped, and the position of the
+/// next event of the same group. A group is a chain through them from its
+/// `first` event.
 ///
-/// A sorted vector rather than a `BTreeMap`: a lead has a handful of types,
-/// and a map's node (eleven groups) is too large for glibc's per-thread
-/// cache, so each lead's first insert was a trip through the shared heap,
-/// often with a consolidation of its free lists.
+/// One list per group, as before, took a buffer from the thread's pool for
+/// each type a lead had (nine to twelve) and gave each back when the lead
+/// was done: in a plugin library each of those is a call to find the
+/// thread's pool. Two lists cost two, however many types there are.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Groups<'a>(Vec<Group<'a>>);
+pub(crate) struct Members {
+    events: EventIndexes,
+    next: EventIndexes,
+}
+
+impl Members {
+    /// Room for `n` events.
+    fn reserve(&mut self, n: usize) {
+        self.events.reserve(n);
+        self.next.reserve(n);
+    }
+
+    /// Adds the event `index` at the end of `group`'s chain.
+    fn add(&mut self, group: &mut Group<'_>, index: u32) {
+        // A lead has far fewer events than positions (the host caps them).
+        let Ok(at) = u32::try_from(self.events.len()) else { return };
+        self.events.push(index);
+        self.next.push(NONE);
+        match self.next.get_mut(group.last as usize) {
+            Some(link) => *link = at,
+            None => group.first = at,
+        }
+        group.last = at;
+    }
+
+    /// The indexes of `group`'s events, in request order.
+    pub(crate) fn of<'t>(&'t self, group: &Group<'_>) -> GroupEvents<'t> {
+        GroupEvents { members: self, at: group.first, left: group.count }
+    }
+}
+
+/// The indexes of one group's events (see [`Members::of`]).
+#[derive(Clone, Debug)]
+pub(crate) struct GroupEvents<'t> {
+    members: &'t Members,
+    at: u32,
+    left: usize,
+}
+
+impl Iterator for GroupEvents<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let at = self.at as usize;
+        let index = *self.members.events.get(at)?;
+        self.at = self.members.next.get(at).copied().unwrap_or(NONE);
+        self.left = self.left.saturating_sub(1);
+        Some(index)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+/// Scored types with a rank below this are found by it directly; others
+/// (a policy with more custom types than this) by a search.
+const RANKS_INDEXED: usize = 64;
+
+/// Groups by event type: scored types in name order, then unscored ones in
+/// name order, once [`Groups::order`] has run.
+///
+/// A vector rather than a `BTreeMap`: a lead has a handful of types, and a
+/// map's node (eleven groups) is too large for glibc's per-thread cache, so
+/// each lead's first insert was a trip through the shared heap, often with a
+/// consolidation of its free lists. Groups are added in the order their
+/// first event comes and found again by the type's rank, one look per event
+/// (a search and an insert in a sorted vector cost about 130 instructions
+/// an event); they are sorted once, at the end of the pass.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Groups<'a> {
+    list: Vec<Group<'a>>,
+    /// Position + 1 in `list` of the group of each rank below
+    /// [`RANKS_INDEXED`]; 0 when the lead has none of that type yet.
+    by_rank: [u16; RANKS_INDEXED],
+}
+
+impl Default for Groups<'_> {
+    fn default() -> Self {
+        Groups { list: Vec::new(), by_rank: [0; RANKS_INDEXED] }
+    }
+}
 
 impl<'a> Groups<'a> {
     /// The group of `event_type`, added (scored by `rule`) if it is new.
-    ///
-    /// Scored types are found by their rank (name order among the scored
-    /// types) and sort first; only types without a rule are compared by
-    /// name. The groups of one kind of rule therefore stay in name order.
     fn of(&mut self, event_type: &'a str, rule: Option<&'a TypeRule>) -> &mut Group<'a> {
-        let rank = |r: Option<&TypeRule>| r.map_or(u16::MAX, |r| r.rank);
-        let key = rank(rule);
-        let found = self.0.binary_search_by(|g| {
-            let order = rank(g.rule).cmp(&key);
-            if order.is_eq() && g.rule.is_none() { g.event_type.cmp(event_type) } else { order }
-        });
+        let indexed = rule.and_then(|r| self.by_rank.get(usize::from(r.rank)).map(|&p| (r.rank, p)));
+        let found = match indexed {
+            Some((_, position)) => usize::from(position).checked_sub(1),
+            // Unscored, or ranked past the index: searched (types without
+            // points are rare, and so are policies with that many types).
+            None => self.list.iter().position(|g| match (g.rule, rule) {
+                (Some(a), Some(b)) => a.rank == b.rank,
+                (None, None) => g.event_type == event_type,
+                _ => false,
+            }),
+        };
         let at = match found {
-            Ok(at) => at,
-            Err(at) => {
-                self.0.insert(at, Group::new(event_type, rule));
+            Some(at) => at,
+            None => {
+                let at = self.list.len();
+                if let Some((rank, _)) = indexed
+                    && let Ok(position) = u16::try_from(at + 1)
+                {
+                    self.by_rank[usize::from(rank)] = position;
+                }
+                self.list.push(Group::new(event_type, rule));
                 at
             }
         };
-        &mut self.0[at]
+        &mut self.list[at]
+    }
+
+    /// Sorts the groups into type order: scored types by rank (their names'
+    /// order), then unscored ones by name. Each type has one group, so the
+    /// order is total.
+    fn order(&mut self) {
+        let rank = |g: &Group<'_>| g.rule.map_or(u16::MAX, |r| r.rank);
+        self.list.sort_unstable_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.event_type.cmp(b.event_type)));
+        self.by_rank = [0; RANKS_INDEXED];
+        for (at, g) in self.list.iter().enumerate() {
+            if let Some(r) = g.rule
+                && let (Some(slot), Ok(position)) =
+                    (self.by_rank.get_mut(usize::from(r.rank)), u16::try_from(at + 1))
+            {
+                *slot = position;
+            }
+        }
     }
 
     /// The groups, in type order.
     pub(crate) fn values(&self) -> std::slice::Iter<'_, Group<'a>> {
-        self.0.iter()
+        self.list.iter()
     }
 
     /// No events were grouped.
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.list.is_empty()
     }
 }
 
@@ -144,6 +258,8 @@ pub(crate) struct Tally<'a> {
     pub(crate) negatives: Groups<'a>,
     /// Events answered negatively (within max age).
     pub(crate) negative_responses: Option<Group<'a>>,
+    /// The events of every group above.
+    pub(crate) members: Members,
     /// Indexes of events older than `max_age_days`.
     pub(crate) stale: EventIndexes,
     /// Counted bottom-funnel events within `bottom_funnel_window_days`.
@@ -181,7 +297,8 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
     // One allocation for the usual number of types instead of a growing
     // list (three reallocations by the eighth type).
     if lead.event_count() > 0 {
-        t.types.0.reserve(TYPES_RESERVED);
+        t.types.list.reserve(TYPES_RESERVED);
+        t.members.reserve(lead.event_count());
     }
     for event in lead.events() {
         let event_type = event.event_type();
@@ -191,7 +308,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         let age = ctx.days_since(event.occurred_at()).max(0.0);
 
         if let Some(r) = rule.filter(|r| r.stage == Stage::Negative) {
-            t.negatives.of(event_type, Some(r)).add(&event, age, 0.0, false);
+            t.negatives.of(event_type, Some(r)).add(&mut t.members, &event, age, 0.0, false);
             continue;
         }
         if age > rules.max_age_days {
@@ -201,6 +318,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         let weight = decay(age, rules.half_life_days);
         if event.response() == Response::Negative {
             t.negative_responses.get_or_insert_with(|| Group::new("negative_response", None)).add(
+                &mut t.members,
                 &event,
                 age,
                 rules.negative_response_points * weight,
@@ -216,7 +334,7 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
         };
         let multiplier = if third_party { rules.third_party_multiplier } else { 1.0 };
         let points = rule.map_or(0.0, |r| r.points) * multiplier * weight;
-        t.types.of(event_type, rule).add(&event, age, points, third_party);
+        t.types.of(event_type, rule).add(&mut t.members, &event, age, points, third_party);
 
         t.third_party += usize::from(third_party);
         if age <= RECENT_WINDOW_DAYS {
@@ -236,6 +354,8 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
             Stage::ThirdParty | Stage::Other | Stage::Negative => {}
         }
     }
+    t.types.order();
+    t.negatives.order();
     t
 }
 

@@ -338,6 +338,47 @@ fn unknown_and_custom_types() {
 }
 
 #[test]
+fn interleaved_types_each_keep_their_own_events_in_request_order() {
+    // Seventy custom types: the later ones rank past the groups' direct
+    // index and are found by a search instead; both must group alike.
+    let custom: Vec<String> = (0..70).map(|i| format!(r#""zz_custom_{i:02}":1"#)).collect();
+    let h = harness(&format!(r#"{{"custom_points":{{{}}}}}"#, custom.join(",")));
+    let s = score_with(
+        &h,
+        vec![
+            ev("zz_custom_69", 1), // 0
+            ev("unsubscribe", 40), // 1
+            ev("demo_request", 1), // 2
+            ev("mystery_b", 1),    // 3
+            ev("zz_custom_69", 2), // 4
+            ev("hard_bounce", 20), // 5
+            ev("mystery_a", 1),    // 6
+            ev("demo_request", 3), // 7
+            ev("mystery_b", 2),    // 8
+            ev("zz_custom_00", 1), // 9
+            ev("unsubscribe", 30), // 10
+            ev("zz_custom_69", 5), // 11
+        ],
+    );
+    let events = |code: &str| s.reason_by_code(code).unwrap_or_else(|| panic!("no {code}")).events.clone();
+    assert_eq!(events("intent.other.zz_custom_69"), [0, 4, 11]);
+    assert_eq!(events("intent.other.zz_custom_00"), [9]);
+    assert_eq!(events("intent.bottom_funnel.demo_request"), [2, 7]);
+    assert_eq!(events("intent.unknown_type.mystery_a"), [6]);
+    assert_eq!(events("intent.unknown_type.mystery_b"), [3, 8]);
+    assert_eq!(events("intent.negative.hard_bounce"), [5]);
+    assert_eq!(events("intent.negative.unsubscribe"), [1, 10]);
+    // Negative types are reported in name order, whatever came first.
+    assert_eq!(codes(&s), ["intent.hard_bounce", "intent.unsubscribed"]);
+    let order: Vec<&str> =
+        reason_codes(&s).into_iter().filter(|c| c.starts_with("intent.negative.")).collect();
+    assert_eq!(order, ["intent.negative.hard_bounce", "intent.negative.unsubscribe"]);
+    // Unknown types follow the scored ones of their stage, in name order.
+    let unknown: Vec<&str> = reason_codes(&s).into_iter().filter(|c| c.contains("unknown_type")).collect();
+    assert_eq!(unknown, ["intent.unknown_type.mystery_a", "intent.unknown_type.mystery_b"]);
+}
+
+#[test]
 fn negative_events_subtract_and_report_codes() {
     let s = score(vec![ev("demo_request", 0), ev("unsubscribe", 10), ev("unsubscribe", 500)]);
     assert_eq!(points(&s, "intent.negative.unsubscribe"), -20.0);
