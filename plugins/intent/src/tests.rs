@@ -340,7 +340,8 @@ fn unknown_and_custom_types() {
 #[test]
 fn interleaved_types_each_keep_their_own_events_in_request_order() {
     // Seventy custom types: the later ones rank past the groups' direct
-    // index and are found by a search instead; both must group alike.
+    // index and are found by a search instead; both must group alike, and
+    // so must groups past the room reserved for the usual number of types.
     let custom: Vec<String> = (0..70).map(|i| format!(r#""zz_custom_{i:02}":1"#)).collect();
     let h = harness(&format!(r#"{{"custom_points":{{{}}}}}"#, custom.join(",")));
     let s = score_with(
@@ -358,11 +359,18 @@ fn interleaved_types_each_keep_their_own_events_in_request_order() {
             ev("zz_custom_00", 1), // 9
             ev("unsubscribe", 30), // 10
             ev("zz_custom_69", 5), // 11
-        ],
+        ]
+        .into_iter()
+        // Past the room reserved for twelve types: five more, events 12-16.
+        .chain((10..15).map(|i| EventRecord::new(format!("zz_custom_{i}"), days_before(AS_OF, 1))))
+        .collect(),
     );
     let events = |code: &str| s.reason_by_code(code).unwrap_or_else(|| panic!("no {code}")).events.clone();
     assert_eq!(events("intent.other.zz_custom_69"), [0, 4, 11]);
     assert_eq!(events("intent.other.zz_custom_00"), [9]);
+    for i in 10..15 {
+        assert_eq!(events(&format!("intent.other.zz_custom_{i}")), [i + 2]);
+    }
     assert_eq!(events("intent.bottom_funnel.demo_request"), [2, 7]);
     assert_eq!(events("intent.unknown_type.mystery_a"), [6]);
     assert_eq!(events("intent.unknown_type.mystery_b"), [3, 8]);
