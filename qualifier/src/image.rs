@@ -48,7 +48,9 @@ pub(crate) fn read_only_segments(address: usize) -> Vec<(usize, usize)> {
         if !loaded.clone().any(holds) {
             return 0;
         }
-        search.found = loaded.filter(|h| h.p_flags & libc::PF_W == 0).map(segment).collect();
+        let mut segments: Vec<(usize, usize, bool)> =
+            loaded.map(|h| (segment(h).0, segment(h).1, h.p_flags & libc::PF_W != 0)).collect();
+        search.found = read_only_spans(&mut segments);
         // Found: stop iterating.
         1
     }
@@ -58,6 +60,37 @@ pub(crate) fn read_only_segments(address: usize) -> Vec<(usize, usize)> {
     // which outlives the call.
     unsafe { libc::dl_iterate_phdr(Some(visit), &mut search as *mut Search as *mut c_void) };
     search.found
+}
+
+/// The spans of `segments` (`(start, length, writable)` each, one object's
+/// loadable segments) that hold no writable byte: each run of read-only
+/// segments with no writable one between them becomes one span, from the
+/// first's start to the last's end.
+///
+/// One span instead of several is one range check per string instead of
+/// several (a plugin library's literals and its code are usually two
+/// adjacent read-only segments). What lies between two segments of a run is
+/// the tail of the first's last page, mapped as it is, or a hole the loader
+/// maps with no access at all (glibc makes the gaps between an object's
+/// segments `PROT_NONE`): never anything writable.
+#[cfg_attr(not(all(target_os = "linux", target_pointer_width = "64")), allow(dead_code))]
+fn read_only_spans(segments: &mut [(usize, usize, bool)]) -> Vec<(usize, usize)> {
+    segments.sort_unstable_by_key(|&(start, _, _)| start);
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut extend_last = false;
+    for &(start, len, writable) in segments.iter() {
+        if writable {
+            extend_last = false;
+            continue;
+        }
+        let end = start.saturating_add(len);
+        match spans.last_mut() {
+            Some((first, span)) if extend_last => *span = (*span).max(end - *first),
+            _ => spans.push((start, len)),
+        }
+        extend_last = true;
+    }
+    spans
 }
 
 /// The read-only segments of the loaded object holding `address`: none on
@@ -86,6 +119,18 @@ mod tests {
         assert!(!inside(&segments, std::ptr::addr_of!(WRITABLE) as usize));
         let on_heap = String::from("heap");
         assert!(!inside(&segments, on_heap.as_ptr() as usize));
+    }
+
+    #[test]
+    fn read_only_segments_join_unless_a_writable_one_lies_between() {
+        // As a plugin library is laid out: read-only data, code, then data.
+        let mut library =
+            [(0x2000, 0x800, false), (0x1000, 0x1000, true), (0x0, 0x800, false), (0x10000, 0x10, false)];
+        // Sorted: R 0x0-0x800, RW 0x1000-0x2000, R 0x2000-0x2800, R 0x10000-0x10010.
+        assert_eq!(read_only_spans(&mut library), [(0x0, 0x800), (0x2000, 0xe010)]);
+        let mut code_and_data = [(0x0, 0x21828, false), (0x22828, 0x6ceb8, false), (0x906e0, 0x3920, true)];
+        assert_eq!(read_only_spans(&mut code_and_data), [(0x0, 0x22828 + 0x6ceb8)]);
+        assert!(read_only_spans(&mut [(0x0, 0x10, true)]).is_empty());
     }
 
     #[test]
