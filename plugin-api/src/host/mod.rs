@@ -263,7 +263,7 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         // SAFETY: plugin-owned for this call (see `push_text`).
         let bytes = unsafe { f.name.as_bytes() };
         let declared = crate::export::declared_index(c.declared_facts, |d| d, c.next_fact, bytes);
-        c.next_fact = declared.map_or(c.next_fact, |i| i + 1);
+        c.next_fact = declared.map_or(c.next_fact, |i| next_wanted(c.wanted.facts, i + 1));
         // A fact no gate reads is dropped before anything is copied (a 1.3
         // plugin does not send it; an older one, or one that ignores the
         // mask, still may).
@@ -282,6 +282,18 @@ unsafe extern "C" fn set_fact(result: *mut hql_result_t, fact: *const hql_fact_t
         };
         c.copy.fact(name, value);
     }));
+}
+
+/// The first declared fact from `from` on that `mask` wants: where the next
+/// fact a plugin sends most likely is, since an SDK built for ABI 1.3 sends
+/// only the wanted ones, in the order they are declared (`from` itself
+/// past the 64th, or when none is left).
+#[inline]
+fn next_wanted(mask: u64, from: usize) -> usize {
+    match mask.checked_shr(u32::try_from(from).unwrap_or(u32::MAX)) {
+        Some(rest) if rest != 0 => from + rest.trailing_zeros() as usize,
+        _ => from,
+    }
 }
 
 unsafe extern "C" fn fail(result: *mut hql_result_t, message: hql_str_t) {
@@ -568,6 +580,17 @@ mod tests {
         assert!(!image.holds(part(11, 0)) && !image.holds(part(usize::MAX / 2, 1)));
         assert!(!image.holds(hql_str_t::EMPTY), "null is never held");
         assert!(!ReadOnlyImage::default().holds(part(0, 1)));
+    }
+
+    #[test]
+    fn the_next_fact_looked_at_is_the_next_one_wanted() {
+        assert_eq!(next_wanted(0b1010_0100, 3), 5);
+        assert_eq!(next_wanted(0b1010_0100, 5), 5);
+        assert_eq!(next_wanted(0b1010_0100, 6), 7);
+        assert_eq!(next_wanted(0b1010_0100, 8), 8, "none left: where it was");
+        assert_eq!(next_wanted(HQL_ALL_FACTS, 4), 4);
+        assert_eq!(next_wanted(HQL_ALL_FACTS, 64), 64, "past the mask");
+        assert_eq!(next_wanted(HQL_ALL_FACTS, usize::MAX), usize::MAX);
     }
 
     #[test]
