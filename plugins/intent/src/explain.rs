@@ -65,6 +65,9 @@ pub(crate) fn explain(rules: &Rules, tally: &Tally<'_>, score: &mut Score) -> f6
         })
         .collect();
     // Bottom funnel first, then by points, then by name: stable and readable.
+    // A lead has one group per type name, so the order is total and does
+    // not depend on the order the groups were made in (the order events
+    // came in).
     // The names are compared only on a tie (`then_with`): `then` would
     // compare them on every comparison of the sort.
     scored.sort_by(|a, b| {

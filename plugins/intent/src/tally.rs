@@ -19,9 +19,10 @@
 //!   counted in `bottom_funnel_events`, the fact policies gate SQL and HQL on:
 //!   "asked for sales" means asked recently, not once last spring.
 //!
-//! Grouping is by type, kept in type order ([`Groups`]), so the output order
-//! never depends on hashing; ages come from `Context::days_since`, never
-//! from a clock.
+//! Grouping is by type ([`Groups`]); negative types are put in type order
+//! and `explain` sorts the others by an order of its own, so the output
+//! order never depends on hashing or on the order events came in; ages come
+//! from `Context::days_since`, never from a clock.
 
 use hql_plugin_api::pool::EventIndexes;
 use hql_plugin_api::{Context, Event, Lead, Response, Source};
@@ -156,8 +157,8 @@ impl Iterator for GroupEvents<'_> {
 /// (a policy with more custom types than this) by a search.
 const RANKS_INDEXED: usize = 64;
 
-/// Groups by event type: scored types in name order, then unscored ones in
-/// name order, once [`Groups::order`] has run.
+/// Groups by event type, in the order each type's first event came until
+/// [`Groups::order`] puts them in type order.
 ///
 /// A vector rather than a `BTreeMap`: a lead has a handful of types, and a
 /// map's node (eleven groups) is too large for glibc's per-thread cache, so
@@ -227,7 +228,7 @@ impl<'a> Groups<'a> {
         }
     }
 
-    /// The groups, in type order.
+    /// The groups: in type order once [`Groups::order`] has run.
     pub(crate) fn values(&self) -> std::slice::Iter<'_, Group<'a>> {
         self.list.iter()
     }
@@ -252,9 +253,11 @@ pub(crate) struct Latest<'a> {
 /// Everything `explain` needs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Tally<'a> {
-    /// Counted events (within max age, not negative) per type.
+    /// Counted events (within max age, not negative) per type, in the
+    /// order they came (`explain` ranks them by an order of its own; sorting
+    /// them first was about 700 instructions a lead for nothing).
     pub(crate) types: Groups<'a>,
-    /// Negative-type events per type, any age.
+    /// Negative-type events per type, any age, in type order.
     pub(crate) negatives: Groups<'a>,
     /// Events answered negatively (within max age).
     pub(crate) negative_responses: Option<Group<'a>>,
@@ -354,7 +357,6 @@ pub(crate) fn tally<'a>(rules: &'a Rules, lead: &Lead<'a>, ctx: &Context<'_>) ->
             Stage::ThirdParty | Stage::Other | Stage::Negative => {}
         }
     }
-    t.types.order();
     t.negatives.order();
     t
 }

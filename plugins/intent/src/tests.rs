@@ -537,6 +537,41 @@ fn scoring_is_deterministic() {
 }
 
 #[test]
+fn reasons_do_not_depend_on_the_order_events_came_in() {
+    let h = harness("{}");
+    let events = vec![
+        ev("blog_view", 3),
+        ev("mystery_b", 4),
+        ev("demo_request", 12),
+        ev("newsletter_signup", 3),
+        ev("hard_bounce", 9),
+        with_source(ev("keyword_research", 1), Source::ThirdParty),
+        ev("mystery_a", 4),
+        ev("unsubscribe", 2),
+        ev("pricing_page_view", 2),
+        ev("blog_view", 5),
+        ev("webinar_attended", 6),
+    ];
+    let n = u32::try_from(events.len()).expect("few");
+    let forward = score_with(&h, events.clone());
+    let backward = score_with(&h, events.into_iter().rev().collect());
+    let read = |s: &Score, mirrored: bool| -> Vec<(String, String, f64, Vec<u32>)> {
+        s.reasons()
+            .iter()
+            .map(|r| {
+                let mut cited: Vec<u32> =
+                    r.events.iter().map(|&i| if mirrored { n - 1 - i } else { i }).collect();
+                cited.sort_unstable();
+                (r.code.to_string(), r.message.to_string(), r.points, cited)
+            })
+            .collect()
+    };
+    assert_eq!(read(&forward, false), read(&backward, true));
+    assert_eq!(codes(&forward), codes(&backward));
+    assert_eq!(forward.value(), backward.value());
+}
+
+#[test]
 fn abi_path_returns_the_same_score() {
     let h = harness(r#"{"half_life_days":14,"custom_points":{"partner_webinar":9}}"#);
     let mut negative = ev("campaign_response", 1);
