@@ -176,6 +176,10 @@ impl Score {
     /// Whether a reason with `points` is kept; under a reason limit, makes
     /// room for it (the weakest kept reason goes back to the pool) and
     /// counts its points either way.
+    ///
+    /// The checks that usually decide are inlined into each caller; the
+    /// ranking against the kept reasons is not.
+    #[inline]
     fn admit(&mut self, points: f64) -> bool {
         if self.reason_limit == 0 {
             return true;
@@ -187,6 +191,13 @@ impl Score {
         if self.reason_bar.is_some_and(|bar| !bar.clears(points)) {
             return false;
         }
+        self.make_room(points)
+    }
+
+    /// Whether a reason with `points` ranks among this score's kept ones
+    /// under its limit; if it does and there is no room, the weakest kept
+    /// reason goes back to the pool.
+    fn make_room(&mut self, points: f64) -> bool {
         let reasons = &self.reasons;
         match crate::limit::offer(self.reason_limit, reasons.len(), |i| reasons[i].points.abs(), points) {
             crate::limit::Offer::Keep => true,
