@@ -321,6 +321,17 @@ pub(crate) fn declared_index<D>(
     if declared.get(position).is_some_and(|d| same_place(d) || name_of(d).as_bytes() == name) {
         return Some(position);
     }
+    declared_elsewhere(declared, name_of, name)
+}
+
+/// [`declared_index`] past its guess: out of line, so that the guess, which
+/// is usually right, is all that is inlined where a fact is set.
+#[inline(never)]
+fn declared_elsewhere<D>(declared: &[D], name_of: impl Fn(&D) -> &str, name: &[u8]) -> Option<usize> {
+    let same_place = |d: &D| {
+        let d = name_of(d);
+        std::ptr::eq(d.as_ptr(), name.as_ptr()) && d.len() == name.len()
+    };
     declared
         .iter()
         .position(same_place)

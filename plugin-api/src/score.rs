@@ -248,8 +248,11 @@ impl Score {
     /// same name twice keeps the last value. A score built for a call
     /// ([`Score::for_call`]) keeps only the facts that call uses, so read
     /// your own values from your own variables, not back from the score.
+    #[inline]
     pub fn fact(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<FactValue>) -> &mut Score {
         let name = name.into();
+        // Inlined: most facts a call does not use are dropped here, where
+        // the scorer set them, for the price of a comparison.
         if !self.facts_wanted.all() {
             let (wanted, declared) = self.facts_wanted.wants(&name, self.fact_cursor);
             self.fact_cursor = declared.map_or(self.fact_cursor, |i| i + 1);
@@ -258,7 +261,11 @@ impl Score {
                 return self;
             }
         }
-        set_fact(&mut self.facts, name, value.into());
+        self.keep_fact(name, value.into())
+    }
+
+    fn keep_fact(&mut self, name: Cow<'static, str>, value: FactValue) -> &mut Score {
+        set_fact(&mut self.facts, name, value);
         self
     }
 
