@@ -19,6 +19,10 @@
 //! And one helper for text arriving as bytes: [`utf8`], the check the host
 //! applies to every string a plugin sends and `hqld` to every string of a
 //! request.
+//!
+//! Rounding goes through [`round`], not `f64::round`: on x86-64's baseline
+//! (no SSE4.1) the standard one is a call into the C library, about 25
+//! instructions, and the bundled scorers round some sixty times a lead.
 
 use std::fmt::Write;
 
@@ -56,9 +60,32 @@ pub(crate) fn push_lossy(out: &mut String, bytes: &[u8]) {
 /// for NaN and infinities) the standard formatter is used.
 const FAST_LIMIT: f64 = 1e15;
 
+/// `x.round()`: to the nearest integer, halves away from zero, the same as
+/// the standard method for every input (NaN, infinities and `-0` included),
+/// in a few instructions and no call (see the module's docs).
+#[inline]
+pub fn round(x: f64) -> f64 {
+    // From 2^52 on every f64 is an integer.
+    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
+        return x;
+    }
+    // Toward zero, exactly (the magnitude fits an i64), with x's sign so
+    // that -0.3 gives -0 as the standard method does.
+    let whole = (x as i64 as f64).copysign(x);
+    // Exact: x and whole are less than one apart.
+    let fraction = x - whole;
+    if fraction >= 0.5 {
+        whole + 1.0
+    } else if fraction <= -0.5 {
+        whole - 1.0
+    } else {
+        whole
+    }
+}
+
 /// Rounds to two decimals (points, ratios, facts); never returns `-0`.
 pub fn round2(x: f64) -> f64 {
-    let r = (x * 100.0).round() / 100.0;
+    let r = round(x * 100.0) / 100.0;
     if r == 0.0 { 0.0 } else { r }
 }
 
@@ -72,7 +99,7 @@ pub fn num(x: f64) -> String {
 
 /// Appends [`num`]`(x)` to `out`.
 pub fn push_num(out: &mut String, x: f64) {
-    let cents = (x * 100.0).round();
+    let cents = round(x * 100.0);
     if !cents.is_finite() || cents.abs() >= FAST_LIMIT {
         if cents.is_finite() {
             let s = format!("{:.2}", round2(x));
@@ -147,7 +174,7 @@ pub fn usd(amount: f64) -> String {
 
 /// Appends [`usd`]`(amount)` to `out`.
 pub fn push_usd(out: &mut String, amount: f64) {
-    let whole = amount.round();
+    let whole = round(amount);
     if whole < 0.0 {
         out.push('-');
     }
@@ -181,7 +208,7 @@ pub fn push_usd_compact(out: &mut String, amount: f64) {
         return push_usd(out, amount);
     };
     out.push('$');
-    push_num(out, (value * 10.0).round() / 10.0);
+    push_num(out, round(value * 10.0) / 10.0);
     out.push_str(unit);
 }
 
@@ -347,7 +374,48 @@ mod tests {
         assert_eq!(utf8("3× demo_request (bottom funnel) · 12 days ago".as_bytes()).map(str::len), Some(47));
     }
 
+    #[test]
+    fn round_agrees_with_the_standard_method_at_the_edges() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            -4_503_599_627_370_497.0,
+            9.223372036854776e18,
+            1e300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for x in edges {
+            assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x:e}");
+        }
+        assert!(round(f64::NAN).is_nan());
+    }
+
     proptest::proptest! {
+        #[test]
+        fn round_agrees_with_the_standard_method(bits in proptest::prelude::any::<u64>(), cents in -1e7f64..1e7) {
+            let x = f64::from_bits(bits);
+            if !x.is_nan() {
+                proptest::prop_assert_eq!(round(x).to_bits(), x.round().to_bits());
+            }
+            let y = cents * 100.0;
+            proptest::prop_assert_eq!(round(y).to_bits(), y.round().to_bits());
+            let halves = (cents * 2.0).trunc() / 2.0;
+            proptest::prop_assert_eq!(round(halves).to_bits(), halves.round().to_bits());
+        }
+
         #[test]
         fn utf8_agrees_with_the_standard_check(
             text in "[a-z ×é東😀]{0,40}",
