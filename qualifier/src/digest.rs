@@ -214,12 +214,12 @@ pub fn decision_id<T: AsRef<str>>(lead: &LeadRecord<T>, policy_digest: &str, as_
         f.str(policy_digest);
         f.i64(as_of_ms);
     });
-    hex::encode(&digest[..16])
+    hex(&digest[..16])
 }
 
 /// sha256 of bytes, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex(&Sha256::digest(bytes))
 }
 
 /// The policy digest: sha256 over the policy text and, per scorer in policy
@@ -235,7 +235,18 @@ pub fn policy_digest<'a>(policy_text: &str, scorers: impl IntoIterator<Item = (&
             f.str(identity);
         }
     });
-    hex::encode(digest)
+    hex(&digest)
+}
+
+/// `bytes` in lower-case hex. `hex::encode` collects its digits one `char`
+/// at a time (about 800 instructions for a decision id); this writes them
+/// into one buffer.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = vec![0; bytes.len() * 2];
+    // Cannot fail: the buffer is exactly twice as long as the input.
+    let _ = hex::encode_to_slice(bytes, &mut out);
+    // Hex digits are ASCII, so this is never the empty fallback.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -249,6 +260,12 @@ mod tests {
             events: vec![EventRecord::new("demo_request", 1_000)],
             ..LeadRecord::default()
         }
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x09, 0x9f, 0xa0, 0xff]), "00099fa0ff");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]
