@@ -13,8 +13,11 @@ use crate::decision_ref::{Fields, ReasonRef};
 pub(crate) enum ScorerOutput {
     /// Nothing: the scorer failed, timed out or was skipped (score 0).
     Empty,
-    /// A linked scorer's own score.
-    Linked(Score),
+    /// A linked scorer's own score, boxed: an outcome is moved several
+    /// times between the scorer's call and the decision, and a `Score` in
+    /// place made every outcome (a plugin's too, whose copy is one word) as
+    /// large as a `Score`, each move a copy of some 200 bytes.
+    Linked(Box<Score>),
     /// The host's copy of a plugin's.
     Copied(ScoreCopy),
 }
@@ -150,7 +153,7 @@ impl ScorerOutput {
     pub(crate) fn recycle(self) {
         match self {
             ScorerOutput::Empty => {}
-            ScorerOutput::Linked(s) => s.recycle(),
+            ScorerOutput::Linked(s) => (*s).recycle(),
             ScorerOutput::Copied(c) => c.recycle(),
         }
     }

@@ -238,9 +238,9 @@ impl Slot {
                     // builds its score with `Score::for_call` keeps only
                     // the reasons under the limit, and the decision's
                     // ranking picks the same top ones either way.
-                    Ok(result) => {
-                        result.map(ScorerOutput::Linked).map_err(|e| (FailureReason::Error, e.message))
-                    }
+                    Ok(result) => result
+                        .map(|s| ScorerOutput::Linked(Box::new(s)))
+                        .map_err(|e| (FailureReason::Error, e.message)),
                     Err(panic) => Err((
                         FailureReason::Panic,
                         format!("{SDK_PANIC_PREFIX}: {}", hql_plugin_api::export::panic_message(&*panic)),
