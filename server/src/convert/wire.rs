@@ -424,12 +424,22 @@ fn skip(wire_type: WireType, tag: u32, buf: &mut Buf<'_>) -> Result<(), DecodeEr
 /// it (its fields by prost's functions, its errors named as it names them)
 /// through [`nested`], which the compiler can inline where prost's generic
 /// `message::merge` stays a call: a lead has one per event.
+///
+/// The usual timestamp (a length, then `seconds` and `nanos` as short
+/// varints) is read first without prost's loop ([`timestamp_in_place`]);
+/// anything else is read the general way.
 fn timestamp(
     wire_type: WireType,
     value: &mut Option<Timestamp>,
     buf: &mut Buf<'_>,
 ) -> Result<(), DecodeError> {
     const NAME: &str = "Timestamp";
+    if wire_type == WireType::LengthDelimited
+        && let Some(after) = timestamp_in_place(value, buf)
+    {
+        *buf = after;
+        return Ok(());
+    }
     nested(
         wire_type,
         value.get_or_insert_with(Timestamp::default),
@@ -442,6 +452,71 @@ fn timestamp(
             _ => skip(wire_type, tag, buf),
         },
     )
+}
+
+/// A timestamp's length-delimited bytes at the start of `buf`, merged into
+/// `value` as prost merges them, and the bytes after them; `None`, with
+/// `value` untouched, for anything but the usual shape: fields 1 and 2 only,
+/// each a one-byte key and a varint of at most nine bytes, all within the
+/// length. A lead has one timestamp per event, and prost's general loop
+/// (a length, then a key, a wire-type check and a field call per field,
+/// through its buffer trait) cost about 275 instructions each; what it
+/// reads differently (other fields, longer varints, a field running past
+/// the length, a cut) is left to it, so values and errors stay prost's.
+#[inline]
+fn timestamp_in_place<'a>(value: &mut Option<Timestamp>, buf: Buf<'a>) -> Option<Buf<'a>> {
+    let (len, rest) = short_varint(buf)?;
+    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
+    let (mut fields, after) = rest.split_at(len);
+    let mut read = value.unwrap_or_default();
+    while let Some((&key, rest)) = fields.split_first() {
+        let (varint, rest) = short_varint(rest)?;
+        // As prost's `int64::merge` and `int32::merge` take a varint.
+        match key {
+            0x08 => read.seconds = varint as i64,
+            0x10 => read.nanos = varint as i32,
+            _ => return None,
+        }
+        fields = rest;
+    }
+    *value = Some(read);
+    Some(after)
+}
+
+/// A varint of at most nine bytes at the start of `buf`, and the bytes after
+/// it; `None` for a longer one (left to prost, which knows which ten-byte
+/// varints are valid) or a cut one.
+///
+/// Most of a lead's varints (lengths, enumerations) are one byte, returned
+/// at once; a timestamp's are five, read as one little-endian word whose
+/// seven-bit groups are packed together in three steps, not a byte at a
+/// time.
+#[inline(always)]
+fn short_varint(buf: &[u8]) -> Option<(u64, &[u8])> {
+    let (&first, rest) = buf.split_first()?;
+    if first < 0x80 {
+        return Some((u64::from(first), rest));
+    }
+    if let Some(word) = buf.first_chunk::<8>().map(|bytes| u64::from_le_bytes(*bytes)) {
+        // The first byte without its continuation bit ends the varint.
+        let ends = !word & 0x8080_8080_8080_8080;
+        if ends != 0 {
+            let len = (ends.trailing_zeros() as usize >> 3) + 1;
+            let mut value = (word & (u64::MAX >> (64 - 8 * len))) & 0x7f7f_7f7f_7f7f_7f7f;
+            value = (value & 0x007f_007f_007f_007f) | ((value & 0x7f00_7f00_7f00_7f00) >> 1);
+            value = (value & 0x0000_3fff_0000_3fff) | ((value & 0x3fff_0000_3fff_0000) >> 2);
+            value = (value & 0x0000_0000_0fff_ffff) | ((value & 0x0fff_ffff_0000_0000) >> 4);
+            return buf.get(len..).map(|after| (value, after));
+        }
+    }
+    let mut value = 0u64;
+    for (i, &byte) in buf.iter().take(9).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            return Some((value, &buf[i + 1..]));
+        }
+    }
+    None
 }
 
 /// A string field's value, borrowed from the buffer.
@@ -532,7 +607,7 @@ fn lead_field<'a>(
         }
         4 => nested(wire_type, lead.bant.get_or_insert_with(Bant::default), buf, bant_field)
             .map_err(at(NAME, "bant")),
-        5 => repeated(wire_type, &mut lead.events, buf, event_field).map_err(at(NAME, "events")),
+        5 => event(wire_type, &mut lead.events, buf).map_err(at(NAME, "events")),
         6 => {
             let items = lead.caps.items;
             let usage = lead.product_usage.get_or_insert_with(|| ProductUsage {
@@ -593,6 +668,91 @@ fn bant_field(bant: &mut Bant, tag: u32, wire_type: WireType, buf: &mut Buf<'_>)
         5 => optional_i32(wire_type, &mut bant.timeline_days, buf).map_err(at(NAME, "timeline_days")),
         _ => skip(wire_type, tag, buf),
     }
+}
+
+/// One more element of `events`: the usual event read in place
+/// ([`event_in_place`]), any other the general way.
+fn event<'a>(
+    wire_type: WireType,
+    events: &mut Capped<Event<'a>>,
+    buf: &mut Buf<'a>,
+) -> Result<(), DecodeError> {
+    if wire_type == WireType::LengthDelimited
+        && let Some((event, after)) = event_in_place(buf)
+    {
+        *buf = after;
+        events.push_read(event);
+        return Ok(());
+    }
+    repeated(wire_type, events, buf, event_field)
+}
+
+/// An event's length-delimited bytes at the start of `buf`, read as prost
+/// reads them, and the bytes after them; `None` for anything but the usual
+/// shape, which is then read the general way ([`event_field`]), to prost's
+/// value or error: its own fields only, each with a one-byte key of the
+/// right wire type, varints of at most nine bytes, text that is UTF-8, a
+/// timestamp [`timestamp_in_place`] reads, everything within the length.
+///
+/// A lead's events are most of its fields, and prost's general loop cost
+/// several hundred instructions an event: a key, a wire-type check and a
+/// call per field, through its buffer trait, and a loop of its own for the
+/// timestamp inside.
+#[inline]
+fn event_in_place<'a>(buf: Buf<'a>) -> Option<(Event<'a>, Buf<'a>)> {
+    let (len, rest) = short_varint(buf)?;
+    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
+    let (mut fields, after) = rest.split_at(len);
+    let mut event = Event::default();
+    while let Some((&key, rest)) = fields.split_first() {
+        fields = match key {
+            // Varints: prost's `int32::merge` takes the low 32 bits.
+            0x08 => short_varint(rest).map(|(varint, rest)| {
+                event.r#type = varint as i32;
+                rest
+            })?,
+            0x20 => short_varint(rest).map(|(varint, rest)| {
+                event.source = varint as i32;
+                rest
+            })?,
+            0x28 => short_varint(rest).map(|(varint, rest)| {
+                event.channel = varint as i32;
+                rest
+            })?,
+            0x38 => short_varint(rest).map(|(varint, rest)| {
+                event.response = varint as i32;
+                rest
+            })?,
+            0x12 => text_in_place(rest).map(|(text, rest)| {
+                event.custom_type = text;
+                rest
+            })?,
+            0x32 => text_in_place(rest).map(|(text, rest)| {
+                event.campaign = text;
+                rest
+            })?,
+            0x1a => timestamp_in_place(&mut event.occurred_at, rest)?,
+            // `value`, a double: eight bytes, little-endian.
+            0x41 => {
+                let (bytes, rest) = rest.split_first_chunk::<8>()?;
+                event.value = Some(f64::from_le_bytes(*bytes));
+                rest
+            }
+            _ => return None,
+        };
+    }
+    Some((event, after))
+}
+
+/// A string's length and bytes at the start of `buf`, as text, and the
+/// bytes after it; `None` when the length is not a short varint, runs past
+/// `buf`, or the bytes are not UTF-8 (the general reader says which).
+#[inline]
+fn text_in_place(buf: &[u8]) -> Option<(&str, &[u8])> {
+    let (len, rest) = short_varint(buf)?;
+    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
+    let (bytes, after) = rest.split_at(len);
+    Some((utf8(bytes)?, after))
 }
 
 fn event_field<'a>(

@@ -262,6 +262,93 @@ fn fields_sent_twice_merge_as_prost_merges_them() {
 }
 
 #[test]
+fn timestamps_of_every_shape_read_as_prost_reads_them() {
+    // `as_of` (field 2 of the request) holding each payload, alone, sent
+    // twice (merged) and before another field; the usual ones are read in
+    // place, the rest the general way, to prost's value or error.
+    let payloads: &[&[u8]] = &[
+        &[],
+        &[0x08, 0x01],
+        &[0x10, 0x05],
+        &[0x08, 0x96, 0x01, 0x10, 0x7f],
+        &[0x10, 0x01, 0x08, 0x02, 0x08, 0x03],
+        &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+        &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+        &[0x10, 0xff, 0xff, 0xff, 0xff, 0x0f],
+        &[0x88, 0x00, 0x01],
+        &[0x18, 0x01],
+        &[0x0a, 0x00],
+        &[0x09, 0, 0, 0, 0, 0, 0, 0, 0],
+        &[0x08],
+        &[0x08, 0x80],
+        &[0x00, 0x01],
+    ];
+    for payload in payloads {
+        let field = |payload: &[u8]| {
+            let mut bytes = vec![0x12, u8::try_from(payload.len()).expect("short")];
+            bytes.extend_from_slice(payload);
+            bytes
+        };
+        agree(&field(payload));
+        agree(&[field(&[0x08, 0x2a, 0x10, 0x07]), field(payload)].concat());
+        agree(&[field(payload), field(&[0x10, 0x03])].concat());
+        // A length past the bytes there are, and one cut inside a field.
+        let mut long = field(payload);
+        long[1] += 1;
+        agree(&long);
+    }
+}
+
+#[test]
+fn events_of_every_shape_read_as_prost_reads_them() {
+    // One event of each payload in a lead, alone, after a usual event and
+    // with a length one past its bytes; the usual ones are read in place,
+    // the rest the general way, to prost's value or error.
+    let usual: &[u8] = &[
+        0x08, 0x03, 0x12, 0x02, b'h', b'i', 0x1a, 0x06, 0x08, 0x80, 0xe4, 0x97, 0xd0, 0x06, 0x20, 0x01, 0x28,
+        0x02, 0x32, 0x03, b'c', b'a', b'm', 0x38, 0x01, 0x41, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f,
+    ];
+    let payloads: &[&[u8]] = &[
+        &[],
+        usual,
+        &[0x08, 0x01, 0x08, 0x02, 0x1a, 0x02, 0x08, 0x05, 0x1a, 0x02, 0x10, 0x06],
+        &[0x12, 0x01, b'a', 0x12, 0x01, b'b', 0x41, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f],
+        &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        &[0x38, 0xff, 0xff, 0xff, 0xff, 0x0f],
+        &[0x12, 0x02, 0xc3, 0x28],
+        &[0x12, 0x02, 0xc3, 0xa9],
+        &[0x12, 0x05, b'a'],
+        &[0x41, 0, 0, 0],
+        &[0x0a, 0x00],
+        &[0x09, 0, 0, 0, 0, 0, 0, 0, 0],
+        &[0x48, 0x01],
+        &[0x88, 0x00, 0x01],
+        &[0x1a, 0x02, 0x18, 0x01],
+        &[0x1a, 0x05, 0x08, 0x01],
+        &[0x00, 0x01],
+        &[0x08],
+    ];
+    let event = |payload: &[u8]| {
+        let mut bytes = vec![0x2a, u8::try_from(payload.len()).expect("short")];
+        bytes.extend_from_slice(payload);
+        bytes
+    };
+    let request = |lead: &[u8]| {
+        let mut bytes = vec![0x0a, u8::try_from(lead.len()).expect("short")];
+        bytes.extend_from_slice(lead);
+        bytes
+    };
+    for payload in payloads {
+        agree(&request(&event(payload)));
+        agree(&request(&[event(usual), event(payload)].concat()));
+        let mut long = event(payload);
+        long[1] += 1;
+        agree(&request(&long));
+    }
+}
+
+#[test]
 fn unknown_fields_of_every_wire_type_are_skipped() {
     let mut bytes = pb::QualifyRequest { lead: Some(every_field()), as_of: None }.encode_to_vec();
     // Field 15 as varint, fixed64, length-delimited, a group, fixed32.
@@ -439,6 +526,28 @@ proptest! {
             }
         }
         agree(&corrupted);
+    }
+
+    #[test]
+    fn short_varints_read_as_prost_reads_them(
+        value in any::<u64>(),
+        width in 0..64u32,
+        tail in proptest::collection::vec(any::<u8>(), 0..10),
+        noise in proptest::collection::vec(any::<u8>(), 0..12),
+    ) {
+        // Every length of varint, followed by anything, and raw bytes.
+        let mut bytes = Vec::new();
+        prost::encoding::encode_varint(value >> width, &mut bytes);
+        bytes.extend_from_slice(&tail);
+        for bytes in [&bytes[..], &noise[..]] {
+            let mut rest = bytes;
+            let theirs = prost::encoding::decode_varint(&mut rest).ok().map(|v| (v, rest));
+            match short_varint(bytes) {
+                Some(ours) => prop_assert_eq!(Some(ours), theirs),
+                // Only what is not a varint of at most nine bytes is left.
+                None => prop_assert!(theirs.is_none() || bytes.len() - theirs.map_or(0, |t| t.1.len()) >= 10),
+            }
+        }
     }
 }
 
