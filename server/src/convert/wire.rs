@@ -706,31 +706,12 @@ fn event_in_place<'a>(buf: Buf<'a>) -> Option<(Event<'a>, Buf<'a>)> {
     let mut event = Event::default();
     while let Some((&key, rest)) = fields.split_first() {
         fields = match key {
-            // Varints: prost's `int32::merge` takes the low 32 bits.
-            0x08 => short_varint(rest).map(|(varint, rest)| {
-                event.r#type = varint as i32;
-                rest
-            })?,
-            0x20 => short_varint(rest).map(|(varint, rest)| {
-                event.source = varint as i32;
-                rest
-            })?,
-            0x28 => short_varint(rest).map(|(varint, rest)| {
-                event.channel = varint as i32;
-                rest
-            })?,
-            0x38 => short_varint(rest).map(|(varint, rest)| {
-                event.response = varint as i32;
-                rest
-            })?,
-            0x12 => text_in_place(rest).map(|(text, rest)| {
-                event.custom_type = text;
-                rest
-            })?,
-            0x32 => text_in_place(rest).map(|(text, rest)| {
-                event.campaign = text;
-                rest
-            })?,
+            0x08 => i32_in_place(rest, &mut event.r#type)?,
+            0x12 => text_in_place(rest, &mut event.custom_type)?,
+            0x20 => i32_in_place(rest, &mut event.source)?,
+            0x28 => i32_in_place(rest, &mut event.channel)?,
+            0x32 => text_in_place(rest, &mut event.campaign)?,
+            0x38 => i32_in_place(rest, &mut event.response)?,
             0x1a => timestamp_in_place(&mut event.occurred_at, rest)?,
             // `value`, a double: eight bytes, little-endian.
             0x41 => {
@@ -744,15 +725,27 @@ fn event_in_place<'a>(buf: Buf<'a>) -> Option<(Event<'a>, Buf<'a>)> {
     Some((event, after))
 }
 
-/// A string's length and bytes at the start of `buf`, as text, and the
-/// bytes after it; `None` when the length is not a short varint, runs past
-/// `buf`, or the bytes are not UTF-8 (the general reader says which).
-#[inline]
-fn text_in_place(buf: &[u8]) -> Option<(&str, &[u8])> {
+/// An `int32` field's varint at the start of `buf` into `value` (its low 32
+/// bits, as prost's `int32::merge` takes them), and the bytes after it;
+/// `None`, with `value` untouched, unless it is a short varint.
+#[inline(always)]
+fn i32_in_place<'a>(buf: &'a [u8], value: &mut i32) -> Option<&'a [u8]> {
+    let (varint, after) = short_varint(buf)?;
+    *value = varint as i32;
+    Some(after)
+}
+
+/// A string's length and bytes at the start of `buf` into `value`, and the
+/// bytes after it; `None`, with `value` untouched, when the length is not a
+/// short varint, runs past `buf`, or the bytes are not UTF-8 (the general
+/// reader says which).
+#[inline(always)]
+fn text_in_place<'a>(buf: &'a [u8], value: &mut &'a str) -> Option<&'a [u8]> {
     let (len, rest) = short_varint(buf)?;
     let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
     let (bytes, after) = rest.split_at(len);
-    Some((utf8(bytes)?, after))
+    *value = utf8(bytes)?;
+    Some(after)
 }
 
 fn event_field<'a>(
