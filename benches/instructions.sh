@@ -23,8 +23,12 @@
 #          the difference, per lead, largest first.
 #   FILTER: one of its benchmarks (default `qualify/dynamic` for pipeline,
 #           `request/qualify` for request).
-# INSTRUCTIONS_SECONDS: criterion's --profile-time under valgrind (default 3;
-#                       about 5,000 leads on a 2 GHz core).
+# INSTRUCTIONS_SECONDS: criterion's --profile-time under valgrind (default 3
+#                       for pipeline, about 5,000 leads on a 2 GHz core, each
+#                       of its 256 leads about 20 times; 12 for request, whose
+#                       1,024 leads differ more in size: a 3-second run reaches
+#                       a different share of them as the code gets faster, and
+#                       its per-call counts moved by a quarter for one build).
 # INSTRUCTIONS_OUT: where callgrind's output goes (default target/instructions).
 # Needs: valgrind (Debian: apt-get install valgrind). Under valgrind the CPU
 # has no SHA extensions, so SHA-256 runs in software and the decision id
@@ -65,12 +69,12 @@ if [ "$which" = overhead ]; then
     exit 0
 fi
 case "$which" in
-    pipeline) package=hql-benches; default_filter=qualify/dynamic ;;
-    request) package=hql-server; default_filter=request/qualify ;;
+    pipeline) package=hql-benches; default_filter=qualify/dynamic; default_seconds=3 ;;
+    request) package=hql-server; default_filter=request/qualify; default_seconds=12 ;;
     *) echo "instructions: unknown benchmark '$which' (pipeline, request, overhead)" >&2; exit 2 ;;
 esac
 filter="${2:-$default_filter}"
-seconds="${INSTRUCTIONS_SECONDS:-3}"
+seconds="${INSTRUCTIONS_SECONDS:-$default_seconds}"
 out="${INSTRUCTIONS_OUT:-target/instructions}"
 command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
     { echo "instructions: needs valgrind (Debian: apt-get install valgrind)" >&2; exit 2; }
