@@ -314,11 +314,7 @@ pub(crate) fn declared_index<D>(
     position: usize,
     name: &[u8],
 ) -> Option<usize> {
-    let same_place = |d: &D| {
-        let d = name_of(d);
-        std::ptr::eq(d.as_ptr(), name.as_ptr()) && d.len() == name.len()
-    };
-    if declared.get(position).is_some_and(|d| same_place(d) || name_of(d).as_bytes() == name) {
+    if declared.get(position).is_some_and(|d| same_place(name_of(d), name) || name_of(d).as_bytes() == name) {
         return Some(position);
     }
     declared_elsewhere(declared, name_of, name)
@@ -328,14 +324,17 @@ pub(crate) fn declared_index<D>(
 /// is usually right, is all that is inlined where a fact is set.
 #[inline(never)]
 fn declared_elsewhere<D>(declared: &[D], name_of: impl Fn(&D) -> &str, name: &[u8]) -> Option<usize> {
-    let same_place = |d: &D| {
-        let d = name_of(d);
-        std::ptr::eq(d.as_ptr(), name.as_ptr()) && d.len() == name.len()
-    };
     declared
         .iter()
-        .position(same_place)
+        .position(|d| same_place(name_of(d), name))
         .or_else(|| declared.iter().position(|d| name_of(d).as_bytes() == name))
+}
+
+/// Whether `declared` and `name` are the same bytes in the same place (the
+/// declared string itself, passed back).
+#[inline(always)]
+fn same_place(declared: &str, name: &[u8]) -> bool {
+    std::ptr::eq(declared.as_ptr(), name.as_ptr()) && declared.len() == name.len()
 }
 
 unsafe extern "C" fn destroy<S: Scorer>(instance: *mut c_void) {
