@@ -166,7 +166,8 @@ const RANKS_INDEXED: usize = 64;
 /// consolidation of its free lists. Groups are added in the order their
 /// first event comes and found again by the type's rank, one look per event
 /// (a search and an insert in a sorted vector cost about 130 instructions
-/// an event); they are sorted once, at the end of the pass.
+/// an event); the negative types' groups are sorted once, at the end of the
+/// pass, and the others are ranked by `explain`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Groups<'a> {
     list: Vec<Group<'a>>,
