@@ -465,9 +465,7 @@ fn timestamp(
 /// the length, a cut) is left to it, so values and errors stay prost's.
 #[inline]
 fn timestamp_in_place<'a>(value: &mut Option<Timestamp>, buf: Buf<'a>) -> Option<Buf<'a>> {
-    let (len, rest) = short_varint(buf)?;
-    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
-    let (mut fields, after) = rest.split_at(len);
+    let (mut fields, after) = delimited_in_place(buf)?;
     let mut read = value.unwrap_or_default();
     while let Some((&key, rest)) = fields.split_first() {
         let (varint, rest) = short_varint(rest)?;
@@ -700,9 +698,7 @@ fn event<'a>(
 /// timestamp inside.
 #[inline]
 fn event_in_place<'a>(buf: Buf<'a>) -> Option<(Event<'a>, Buf<'a>)> {
-    let (len, rest) = short_varint(buf)?;
-    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
-    let (mut fields, after) = rest.split_at(len);
+    let (mut fields, after) = delimited_in_place(buf)?;
     let mut event = Event::default();
     while let Some((&key, rest)) = fields.split_first() {
         fields = match key {
@@ -741,11 +737,19 @@ fn i32_in_place<'a>(buf: &'a [u8], value: &mut i32) -> Option<&'a [u8]> {
 /// reader says which).
 #[inline(always)]
 fn text_in_place<'a>(buf: &'a [u8], value: &mut &'a str) -> Option<&'a [u8]> {
-    let (len, rest) = short_varint(buf)?;
-    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
-    let (bytes, after) = rest.split_at(len);
+    let (bytes, after) = delimited_in_place(buf)?;
     *value = utf8(bytes)?;
     Some(after)
+}
+
+/// A length-delimited value at the start of `buf`: its bytes and the bytes
+/// after them; `None` when the length is not a short varint or runs past
+/// `buf`.
+#[inline(always)]
+fn delimited_in_place(buf: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = short_varint(buf)?;
+    let len = usize::try_from(len).ok().filter(|len| *len <= rest.len())?;
+    Some(rest.split_at(len))
 }
 
 fn event_field<'a>(
