@@ -48,8 +48,12 @@ pub(crate) fn read_only_segments(address: usize) -> Vec<(usize, usize)> {
         if !loaded.clone().any(holds) {
             return 0;
         }
-        let mut segments: Vec<(usize, usize, bool)> =
-            loaded.map(|h| (segment(h).0, segment(h).1, h.p_flags & libc::PF_W != 0)).collect();
+        let mut segments: Vec<(usize, usize, bool)> = loaded
+            .map(|h| {
+                let (start, len) = segment(h);
+                (start, len, h.p_flags & libc::PF_W != 0)
+            })
+            .collect();
         search.found = read_only_spans(&mut segments);
         // Found: stop iterating.
         1
@@ -123,11 +127,12 @@ mod tests {
 
     #[test]
     fn read_only_segments_join_unless_a_writable_one_lies_between() {
-        // As a plugin library is laid out: read-only data, code, then data.
+        // Out of order, with a writable segment between two read-only ones.
         let mut library =
             [(0x2000, 0x800, false), (0x1000, 0x1000, true), (0x0, 0x800, false), (0x10000, 0x10, false)];
         // Sorted: R 0x0-0x800, RW 0x1000-0x2000, R 0x2000-0x2800, R 0x10000-0x10010.
         assert_eq!(read_only_spans(&mut library), [(0x0, 0x800), (0x2000, 0xe010)]);
+        // As a bundled plugin library is laid out: read-only data, code, then data.
         let mut code_and_data = [(0x0, 0x21828, false), (0x22828, 0x6ceb8, false), (0x906e0, 0x3920, true)];
         assert_eq!(read_only_spans(&mut code_and_data), [(0x0, 0x22828 + 0x6ceb8)]);
         assert!(read_only_spans(&mut [(0x0, 0x10, true)]).is_empty());
